@@ -1,0 +1,50 @@
+"""Default settings of flask-pat. Every key can be overridden in ``app.config``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+#: Where the page (``<prefix>/``) and the JSON API (``<prefix>/api/...``) are mounted.
+PAT_URL_PREFIX = "/settings/tokens"
+#: The text every token starts with, before an underscore: ``[a-z0-9]{1,10}``.
+PAT_TOKEN_PREFIX = "pat"
+#: The name of the table that holds the token records.
+PAT_TABLE_NAME = "personal_access_token"
+#: The expiration preselected in the form and used when a create request omits it.
+PAT_DEFAULT_EXPIRATION = ("days", 30)
+#: The expiration units offered and accepted, in the order the form lists them.
+PAT_EXPIRATION_UNITS = ("never", "days", "weeks", "hours", "minutes")
+#: The longest lifetime a token may have (a ``timedelta``); when set, ``never`` is refused.
+PAT_MAX_LIFETIME: timedelta | None = None
+#: How long before its expiry a token counts as ``expiring``.
+PAT_EXPIRY_WARNING = timedelta(days=7)
+#: Scope name -> description. Empty hides scopes on the page and in the API.
+PAT_SCOPES: dict[str, str] = {}
+#: How many tokens one user may hold; creating one more answers 409 ``limit_reached``.
+PAT_MAX_TOKENS_PER_USER = 100
+#: ``last_used_at`` is written at most once per this period per token.
+PAT_LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: ``Authorization`` schemes that carry a token, compared case-insensitively.
+PAT_AUTH_SCHEMES = ("Bearer",)
+#: Whether a request authenticated by a token may use the token management API.
+PAT_ALLOW_TOKEN_MANAGEMENT = False
+#: A host template the page extends (block ``content``); ``None`` renders a standalone page.
+PAT_BASE_TEMPLATE: str | None = None
+#: The server URL written into IDE settings; ``None`` uses the request's root URL.
+PAT_SERVER_URL: str | None = None
+#: ``[{"uid", "name", "model"}]`` or a callable(user) returning that list.
+PAT_INTEGRATIONS: Any = []
+#: A callable(user) returning ``[{"id", "name", "public"}]``; ``None`` disables projects.
+PAT_PROJECTS: Any = None
+#: The built-in IDE settings formats offered.
+PAT_IDE_FORMATS = ("vscode", "jetbrains")
+
+#: Page sizes the list API and the page accept.
+PAGE_SIZES = (5, 10, 50, 100)
+#: The longest lifetime accepted when ``PAT_MAX_LIFETIME`` is unset.
+HARD_MAX_LIFETIME = timedelta(days=36525)
+
+DEFAULTS: dict[str, Any] = {
+    name: value for name, value in globals().items() if name.startswith("PAT_")
+}

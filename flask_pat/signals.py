@@ -1,0 +1,23 @@
+"""Blinker signals sent by flask-pat. The sender is the app; ``token=`` is the record."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A token was created (``token=``, ``user=``).
+token_created = _signals.signal("token-created")
+#: A token was revoked (``token=``, ``user=``).
+token_revoked = _signals.signal("token-revoked")
+#: A revoked token was restored (``token=``, ``user=``).
+token_restored = _signals.signal("token-restored")
+#: A token got a new secret (``token=``, ``user=``).
+token_rotated = _signals.signal("token-rotated")
+#: A token was deleted; the record passed is already detached (``token=``, ``user=``).
+token_deleted = _signals.signal("token-deleted")
+#: A request was authenticated by a token (``token=``, ``user=``).
+token_authenticated = _signals.signal("token-authenticated")
+#: A presented token authenticated nobody (``reason=``: malformed, unknown, expired,
+#: revoked or inactive user; never the token text).
+token_rejected = _signals.signal("token-rejected")
