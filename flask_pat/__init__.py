@@ -1,0 +1,16 @@
+"""Personal access tokens for Flask: a settings page, a JSON API and Bearer authentication."""
+
+from __future__ import annotations
+
+from . import signals
+from .auth import current_token, scopes_required
+from .extension import PersonalAccessTokens
+from .ide import IdeFormat
+
+__all__ = [
+    "IdeFormat",
+    "PersonalAccessTokens",
+    "current_token",
+    "scopes_required",
+    "signals",
+]

@@ -1,0 +1,96 @@
+"""The :class:`PersonalAccessTokens` extension."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from . import auth, tokens
+from .config import DEFAULTS
+from .ide import BUILTIN_FORMATS, IdeFormat
+from .model import make_token_model
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
+
+class PersonalAccessTokens:
+    """Personal access tokens for a Flask + Flask-SQLAlchemy + Flask-Login app.
+
+    ``PersonalAccessTokens(app, db=db, user_model=User)``, or create it bare and call
+    :meth:`init_app` in an application factory. After registration the token model is
+    :attr:`Token`.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: SQLAlchemy | None = None,
+        user_model: type[Any] | None = None,
+    ) -> None:
+        self.db: SQLAlchemy = db  # type: ignore[assignment]
+        self.user_model: type[Any] = user_model  # type: ignore[assignment]
+        #: The token model, defined on the host's ``db`` by the first :meth:`init_app`.
+        self.Token: Any = None
+        self.user_pk: Any = None
+        self.user_pk_attr = ""
+        #: IDE settings formats registered with :meth:`ide_format`.
+        self.extra_ide_formats: dict[str, IdeFormat] = {}
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        db: SQLAlchemy | None = None,
+        user_model: type[Any] | None = None,
+    ) -> None:
+        """Register the model, blueprint, request loader and ``flask pat`` on ``app``."""
+        if "pat" in app.extensions:
+            raise RuntimeError(
+                "flask-pat is already registered on this app: call init_app once per app."
+            )
+        db = db or self.db
+        user_model = user_model or self.user_model
+        if db is None or user_model is None:
+            raise RuntimeError(
+                "flask-pat needs the app's Flask-SQLAlchemy db and user model:"
+                " pat.init_app(app, db=db, user_model=User)."
+            )
+        if self.Token is not None and (db is not self.db or user_model is not self.user_model):
+            raise RuntimeError("One PersonalAccessTokens serves one db and one user model.")
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        if not tokens.PREFIX_PATTERN.fullmatch(app.config["PAT_TOKEN_PREFIX"]):
+            raise RuntimeError("PAT_TOKEN_PREFIX must be 1 to 10 of [a-z0-9].")
+        unknown = set(app.config["PAT_IDE_FORMATS"]) - set(BUILTIN_FORMATS)
+        if unknown:
+            raise RuntimeError(
+                f"PAT_IDE_FORMATS names unknown formats {sorted(unknown)}; built in:"
+                f" {sorted(BUILTIN_FORMATS)}. Register others with pat.ide_format()."
+            )
+
+        if self.Token is None:
+            self.db, self.user_model = db, user_model
+            self.Token = make_token_model(db, user_model, app.config["PAT_TABLE_NAME"])
+            mapper = sa.inspect(user_model)
+            #: The user model's primary key column, and its attribute name.
+            self.user_pk = mapper.primary_key[0]
+            self.user_pk_attr = mapper.get_property_by_column(self.user_pk).key
+        app.extensions["pat"] = self
+
+        from .cli import pat_cli
+        from .views import bp
+
+        app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
+        auth.init_app(app)
+        app.cli.add_command(pat_cli)
+
+    def ide_format(self, fmt: IdeFormat) -> IdeFormat:
+        """Offer another IDE settings format on the page and in the API; returns ``fmt``."""
+        self.extra_ide_formats[fmt.id] = fmt
+        return fmt
