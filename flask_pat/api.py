@@ -1,0 +1,357 @@
+"""The JSON API behind the page: ``<PAT_URL_PREFIX>/api/...``.
+
+Each route parses with a schema, calls the service, and dumps with a schema. Every error,
+whatever its cause, answers JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from wtforms.validators import ValidationError as CSRFError
+
+from . import ide, service
+from .auth import current_token, unauthorized_response, uses_token
+from .config import PAGE_SIZES
+from .errors import STATUS, PatError, error_body
+from .schemas import (
+    IdeQuerySchema,
+    MetaSchema,
+    TokenCreateSchema,
+    TokenListQuerySchema,
+    TokenSchema,
+)
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__)
+
+#: Routes a token may call whatever ``PAT_ALLOW_TOKEN_MANAGEMENT`` says.
+PUBLIC_ENDPOINTS = {"pat.api.openapi", "pat.api.token_self", "pat.api.not_found"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+_MAX_ID = 2**63 - 1
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+
+
+def error_response(
+    code: str,
+    message: str,
+    fields: Mapping[str, list[str]] | None = None,
+    status: int | None = None,
+) -> Response:
+    response = jsonify(error_body(code, message, dict(fields) if fields else None))
+    response.status_code = status or STATUS[code]
+    return response
+
+
+@bp.errorhandler(PatError)
+def _pat_error(error: PatError) -> Response:
+    return error_response(error.code, error.message, error.fields)
+
+
+@bp.errorhandler(ValidationError)
+def _validation_error(error: ValidationError) -> Response:
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    fields = {key: _flatten(value) for key, value in messages.items()}
+    return error_response("invalid", "Check the highlighted fields.", fields)
+
+
+def _flatten(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [f"{key}: {text}" for key, inner in value.items() for text in _flatten(inner)]
+    return [text for inner in value for text in _flatten(inner)]
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal")
+    if isinstance(error, MethodNotAllowed):
+        response = error_response(
+            "method_not_allowed", "This route does not take that method.", status=405
+        )
+        response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        return response
+    return error_response(code, error.description or "Bad request.", status=status)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _database_error(error: SQLAlchemyError) -> Response:
+    logger.warning("flask-pat: database error: %s", type(error).__name__)
+    current_app.extensions["pat"].db.session.rollback()
+    response = error_response("unavailable", "The database is unavailable: try again shortly.")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.errorhandler(Exception)
+def _unexpected_error(error: Exception) -> Response:
+    logger.exception("flask-pat: unexpected error")
+    return error_response("internal", "Something went wrong on our side: try again.")
+
+
+@bp.before_request
+def _check_access() -> ResponseReturnValue | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if current_token:
+        if not current_app.config["PAT_ALLOW_TOKEN_MANAGEMENT"]:
+            return error_response(
+                "forbidden",
+                "Personal access tokens cannot manage tokens: sign in to the page instead.",
+            )
+        return None
+    if uses_token() or not current_user.is_authenticated:
+        return unauthorized_response()
+    if request.method in UNSAFE_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRF-Token"))
+        except CSRFError as error:
+            return error_response(
+                "csrf_failed",
+                f"{error} Reload the page, or fetch a fresh csrf_token from /api/meta.",
+            )
+    return None
+
+
+def _json_body() -> Any:
+    if not request.is_json:
+        raise PatError(
+            "bad_request", "Send a JSON body with the header Content-Type: application/json."
+        )
+    try:
+        return request.get_json()
+    except (HTTPException, ValueError, RecursionError):
+        raise PatError("bad_request", "The body is not valid JSON.") from None
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    result: dict[str, Any] = schema.load(data)
+    return result
+
+
+def _token_id(raw: str) -> int:
+    if not _ID.fullmatch(raw) or int(raw) > _MAX_ID:
+        raise PatError("not_found", "No such token: it may have been deleted.")
+    return int(raw)
+
+
+def _dump(token: Any) -> dict[str, Any]:
+    return _dumper().dump(token)  # type: ignore[no-any-return]
+
+
+def _dumper(many: bool = False) -> TokenSchema:
+    warning: timedelta = current_app.config["PAT_EXPIRY_WARNING"]
+    return TokenSchema(many=many, now=service.utcnow(), warning_seconds=warning.total_seconds())
+
+
+def _with_secret(token: Any, secret: str) -> Response:
+    response = jsonify({"token": _dump(token), "secret": secret})
+    response.status_code = 201
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ide_formats() -> dict[str, ide.IdeFormat]:
+    chosen = current_app.config["PAT_IDE_FORMATS"]
+    formats = {key: ide.BUILTIN_FORMATS[key] for key in chosen}
+    formats.update(current_app.extensions["pat"].extra_ide_formats)
+    return formats
+
+
+@bp.get("/meta")
+def meta() -> ResponseReturnValue:
+    """The page's settings and a CSRF token."""
+    config = current_app.config
+    unit, value = config["PAT_DEFAULT_EXPIRATION"]
+    max_lifetime: timedelta | None = config["PAT_MAX_LIFETIME"]
+    warning: timedelta = config["PAT_EXPIRY_WARNING"]
+    user = current_user._get_current_object()
+    data = {
+        "csrf_token": generate_csrf(),
+        "now": service.utcnow(),
+        "expiration_units": list(config["PAT_EXPIRATION_UNITS"]),
+        "default_expiration": {"unit": unit, "value": value},
+        "max_lifetime_seconds": None if max_lifetime is None else int(max_lifetime.total_seconds()),
+        "expiry_warning_seconds": int(warning.total_seconds()),
+        "scopes": [
+            {"name": name, "description": text} for name, text in config["PAT_SCOPES"].items()
+        ],
+        "page_sizes": list(PAGE_SIZES),
+        "integrations": service.integrations_for(user),
+        "projects": service.projects_for(user) or [],
+        "ide_formats": [
+            {"id": f.id, "label": f.label, "filename": f.filename} for f in _ide_formats().values()
+        ],
+    }
+    response = jsonify(MetaSchema().dump(data))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tokens")
+def list_tokens() -> ResponseReturnValue:
+    """A page of the signed-in user's tokens."""
+    args = _load(TokenListQuerySchema(), request.args.to_dict())
+    page = service.list_tokens(current_user, **args)
+    return {
+        "items": _dumper(many=True).dump(page.items),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+@bp.post("/tokens")
+def create_token() -> ResponseReturnValue:
+    """Create a token; the answer holds its secret, shown this once."""
+    data = _load(TokenCreateSchema(), _json_body())
+    expiration = data["expiration"]
+    token, secret = service.create(
+        current_user._get_current_object(),
+        data["name"],
+        None if expiration is None else (expiration["unit"], expiration["value"]),
+        data["scopes"],
+        data["project_id"],
+    )
+    return _with_secret(token, secret)
+
+
+@bp.get("/tokens/self")
+def token_self() -> ResponseReturnValue:
+    """The token that authenticated this request."""
+    if not current_token:
+        return unauthorized_response()
+    return _dump(current_token)
+
+
+@bp.get("/tokens/<token_id>")
+def get_token(token_id: str) -> ResponseReturnValue:
+    return _dump(service.get(current_user, _token_id(token_id)))
+
+
+@bp.post("/tokens/<token_id>/revoke")
+def revoke_token(token_id: str) -> ResponseReturnValue:
+    token = service.get(current_user, _token_id(token_id))
+    return _dump(service.revoke(current_user._get_current_object(), token))
+
+
+@bp.post("/tokens/<token_id>/restore")
+def restore_token(token_id: str) -> ResponseReturnValue:
+    token = service.get(current_user, _token_id(token_id))
+    return _dump(service.restore(current_user._get_current_object(), token))
+
+
+@bp.post("/tokens/<token_id>/rotate")
+def rotate_token(token_id: str) -> ResponseReturnValue:
+    token = service.get(current_user, _token_id(token_id))
+    token, secret = service.rotate(current_user._get_current_object(), token)
+    return _with_secret(token, secret)
+
+
+@bp.delete("/tokens/<token_id>")
+def delete_token(token_id: str) -> ResponseReturnValue:
+    token = service.get(current_user, _token_id(token_id))
+    service.delete(current_user._get_current_object(), token)
+    return "", 204
+
+
+@bp.get("/tokens/<token_id>/ide/<fmt>")
+def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
+    """A ready-made IDE settings file for the token, with its secret masked."""
+    user = current_user._get_current_object()
+    token = service.get(user, _token_id(token_id))
+    args = _load(IdeQuerySchema(), request.args.to_dict())
+    format_ = _ide_formats().get(fmt)
+    if format_ is None:
+        raise PatError(
+            "not_found", f"No IDE format {fmt!r}: choose among {', '.join(_ide_formats())}."
+        )
+
+    integrations = service.integrations_for(user)
+    integration = None
+    if args["integration"]:
+        integration = next((i for i in integrations if str(i["uid"]) == args["integration"]), None)
+        if integration is None:
+            raise PatError(
+                "invalid",
+                "Choose one of the integrations offered.",
+                {"integration": ["Unknown integration."]},
+            )
+    elif integrations:
+        raise PatError("integration_required", "Choose an integration option first.")
+
+    project = None
+    project_id = token.project_id
+    if args["project"]:
+        project = service.find_project(user, args["project"])
+        if project is None:
+            raise PatError(
+                "invalid", "Choose one of your projects.", {"project": ["Unknown project."]}
+            )
+    elif project_id is not None:
+        project = service.find_project(user, project_id)
+    if project is not None:
+        if project.get("public"):
+            raise PatError(
+                "public_project",
+                "IDE settings are not offered for a public project: choose a private one.",
+            )
+        project_id = project["id"]
+
+    text = format_.render(
+        {
+            "server_url": current_app.config["PAT_SERVER_URL"] or request.url_root.rstrip("/"),
+            "integration": integration,
+            "project": project,
+            "project_id": project_id,
+            "token": f"...{token.last4}",
+            "token_record": token,
+            "user": user,
+        }
+    )
+    response = current_app.response_class(text, mimetype=format_.mimetype)
+    if args["download"] not in (None, "", "0"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{format_.filename}"'
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3 document of this API."""
+    from .openapi import build_spec
+
+    return jsonify(build_spec(url_for("pat.api.meta").removesuffix("/meta")))
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(_rest: str) -> ResponseReturnValue:
+    """Unknown API routes, and known ones with another method, answer JSON too."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except (NotFound, MethodNotAllowed, HTTPException):
+            continue
+        if endpoint != "pat.api.not_found":
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise PatError("not_found", "No such API route.")

@@ -1,0 +1,31 @@
+"""The token settings page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from .api import bp as api_bp
+
+bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
+bp.register_blueprint(api_bp, url_prefix="/api")
+
+
+@bp.get("/")
+def page() -> ResponseReturnValue:
+    """The page where a signed-in user manages their tokens."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[no-any-return]
+    response = current_app.make_response(
+        render_template(
+            "pat/tokens.html",
+            base_template=current_app.config["PAT_BASE_TEMPLATE"],
+            api_base=url_for("pat.api.meta").removesuffix("/meta"),
+            csrf_token=generate_csrf(),
+            page_title="Personal access tokens",
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
