@@ -1,0 +1,176 @@
+"""A small host app: users with passwords, a notes API, and flask-pat on /settings/tokens.
+
+Run it with ``make demo`` or ``flask --app example_app run``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from flask_pat import PersonalAccessTokens, current_token, scopes_required
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+
+db = SQLAlchemy()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+pat = PersonalAccessTokens()
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(200), unique=True, nullable=False)
+    password_hash = db.Column(db.String(300), nullable=False)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Note(db.Model):  # type: ignore[name-defined,misc]
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey(User.id, ondelete="CASCADE"), nullable=False, index=True)
+    text = db.Column(db.String(2000), nullable=False)
+
+
+def projects_for(user: Any) -> list[dict[str, Any]]:
+    return [
+        {"id": 1, "name": "My project", "public": False},
+        {"id": 2, "name": "Public", "public": True},
+    ]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdecimal() else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Any:
+    # API clients get JSON; people get the login page.
+    if request.path.startswith("/api/") or request.headers.get("Authorization"):
+        return jsonify(error={"status": 401, "code": "unauthorized", "message": "Sign in."}), 401
+    return redirect(url_for("login", next=request.full_path))
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, record: Any) -> None:
+    # SQLite enforces ON DELETE CASCADE only when asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "example.db")
+        ),
+        PAT_SCOPES={"notes:read": "Read your notes", "notes:write": "Create notes"},
+        PAT_INTEGRATIONS=[
+            {"uid": "gpt-5-mini", "name": "GPT-5 mini", "model": "gpt-5-mini"},
+            {"uid": "claude", "name": "Claude Sonnet", "model": "claude-sonnet"},
+        ],
+        PAT_PROJECTS=projects_for,
+        PAT_BASE_TEMPLATE="base.html",
+    )
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    pat.init_app(app, db=db, user_model=User)
+
+    register_routes(app)
+    with app.app_context():
+        db.create_all()
+        if db.session.scalar(sa.select(User).filter_by(email=DEMO_EMAIL)) is None:
+            user = User(email=DEMO_EMAIL)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+    return app
+
+
+def register_routes(app: Flask) -> None:
+    @app.get("/")
+    def index() -> Any:
+        return render_template("index.html")
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        if request.method == "POST":
+            email = request.form.get("email", "").strip().lower()
+            user = db.session.scalar(sa.select(User).filter_by(email=email))
+            if user is not None and user.check_password(request.form.get("password", "")):
+                login_user(user)
+                target = request.args.get("next", "")
+                # Only local paths: never redirect to another site.
+                if not target.startswith("/") or target.startswith("//"):
+                    target = url_for("index")
+                return redirect(target)
+            flash("Wrong email or password.")
+        return render_template("login.html", demo_email=DEMO_EMAIL, demo_password=DEMO_PASSWORD)
+
+    @app.post("/logout")
+    @login_required
+    def logout() -> Any:
+        logout_user()
+        return redirect(url_for("login"))
+
+    @app.get("/api/whoami")
+    @login_required
+    def whoami() -> Any:
+        return {
+            "id": current_user.id,
+            "email": current_user.email,
+            "token": current_token.name if current_token else None,
+            "scopes": current_token.scopes if current_token else None,
+        }
+
+    @app.get("/api/notes")
+    @scopes_required("notes:read")
+    def list_notes() -> Any:
+        notes = db.session.scalars(
+            sa.select(Note).filter_by(user_id=current_user.id).order_by(Note.id)
+        )
+        return {"items": [{"id": n.id, "text": n.text} for n in notes]}
+
+    @app.post("/api/notes")
+    @scopes_required("notes:write")
+    def create_note() -> Any:
+        data = request.get_json(silent=True)
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+            return jsonify(
+                error={"status": 422, "code": "invalid", "message": 'Send {"text": "..."}.'}
+            ), 422
+        note = Note(user_id=current_user.id, text=text.strip())
+        db.session.add(note)
+        db.session.commit()
+        return {"id": note.id, "text": note.text}, 201
