@@ -17,7 +17,7 @@ bp.register_blueprint(api_bp, url_prefix="/api")
 def page() -> ResponseReturnValue:
     """The page where a signed-in user manages their tokens."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[no-any-return]
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
     response = current_app.make_response(
         render_template(
             "pat/tokens.html",
