@@ -1,7 +1,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench fuzz clean
 
@@ -9,29 +8,40 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,dev,bench]'
-	touch $(STAMP)
+# One stamp per set of extras, remade when pyproject.toml changes.
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
 
 ## Run the example app on http://127.0.0.1:5000 (SQLite).
-demo: $(STAMP)
+demo: $(VENV)/.installed-base
 	$(BIN)/python -m example_app
 
-## Run every test (PostgreSQL/MariaDB too when PAT_TEST_DATABASE_URLS names them).
-test: $(STAMP)
+## Lint, type-check and run every test. PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
+test: $(VENV)/.installed-test
 	$(BIN)/ruff check flask_pat example_app tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP)
+## Benchmarks: prints the table and writes docs/performance.md.
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
-fuzz: $(STAMP)
+## A longer fuzzing run of the JSON API.
+fuzz: $(VENV)/.installed-test
 	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_fuzz.py
 
 clean:
