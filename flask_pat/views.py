@@ -23,7 +23,8 @@ def page() -> ResponseReturnValue:
             "pat/tokens.html",
             base_template=current_app.config["PAT_BASE_TEMPLATE"],
             api_base=url_for("pat.api.meta").removesuffix("/meta"),
-            csrf_token=generate_csrf(),
+            # Not "csrf_token": that would hide Flask-WTF's csrf_token() from host templates.
+            pat_csrf_token=generate_csrf(),
             page_title="Personal access tokens",
         )
     )

@@ -1,0 +1,122 @@
+// The JSON API the page talks to (SPEC section 4): CSRF header, one retry after a stale
+// CSRF token, errors turned into ApiError with the API's code, message and field errors.
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** An API error: `status` 0 with code "network" when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+  }
+}
+
+export class Api {
+  /**
+   * `base` is the API root without trailing slash; `onSessionEnded` is called on any 401,
+   * which for a page driven by a session means the user has been signed out.
+   */
+  constructor(base, csrfToken, { onSessionEnded = () => {} } = {}) {
+    this.base = base;
+    this.csrfToken = csrfToken;
+    this.onSessionEnded = onSessionEnded;
+  }
+
+  async meta() {
+    const meta = await this.send("GET", "/meta");
+    this.csrfToken = meta.csrf_token;
+    return meta;
+  }
+
+  listTokens(params, signal) {
+    return this.send("GET", "/tokens", { query: params, signal });
+  }
+
+  createToken(body) {
+    return this.send("POST", "/tokens", { body });
+  }
+
+  revoke(id) {
+    return this.send("POST", `/tokens/${id}/revoke`);
+  }
+
+  restore(id) {
+    return this.send("POST", `/tokens/${id}/restore`);
+  }
+
+  rotate(id) {
+    return this.send("POST", `/tokens/${id}/rotate`);
+  }
+
+  remove(id) {
+    return this.send("DELETE", `/tokens/${id}`);
+  }
+
+  /** The text of an IDE settings file for token `id`, with the token masked. */
+  ideFile(id, format, { integration, project } = {}) {
+    const query = { integration, project };
+    return this.send("GET", `/tokens/${id}/ide/${encodeURIComponent(format)}`, { query, text: true });
+  }
+
+  async send(method, path, { query, body, signal, text = false } = {}, retried = false) {
+    const url = new URL(this.base + path, window.location.href);
+    for (const [key, value] of Object.entries(query || {})) {
+      if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+    }
+    const headers = { Accept: text ? "text/plain, application/json" : "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (UNSAFE.has(method)) headers["X-CSRF-Token"] = this.csrfToken;
+
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+        signal,
+      });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      throw new ApiError(0, "network", "Could not reach the server. Check your connection and try again.");
+    }
+
+    if (response.ok) {
+      if (response.status === 204) return null;
+      return text ? response.text() : response.json();
+    }
+    const error = await readError(response);
+    if (error.code === "csrf_failed" && !retried) {
+      // CSRF tokens age out (Flask-WTF's after an hour): fetch a fresh one and retry once.
+      await this.meta();
+      return this.send(method, path, { query, body, signal, text }, true);
+    }
+    if (error.status === 401) this.onSessionEnded(error);
+    throw error;
+  }
+}
+
+async function readError(response) {
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    // Not JSON: a proxy or server error page.
+  }
+  const error = payload && payload.error;
+  if (error && typeof error.message === "string") {
+    return new ApiError(response.status, error.code || "error", error.message, error.fields);
+  }
+  if (response.status === 401) {
+    return new ApiError(401, "unauthorized", "Your session has ended.");
+  }
+  return new ApiError(
+    response.status,
+    "http_error",
+    `The server answered ${response.status} ${response.statusText}. Try again in a moment.`.replace(" .", "."),
+  );
+}

@@ -1,0 +1,107 @@
+// "Token Successfully Generated": the secret, shown once. Closing the dialog takes it off
+// the page. IDE settings downloaded from here carry the full token, filled in by the browser.
+
+import { h, part } from "./dom.js";
+import { icon } from "./icons.js";
+import { Modal } from "./dialogs.js";
+import { copyText, downloadText } from "./clipboard.js";
+
+const MIME_TYPES = { json: "application/json", xml: "application/xml" };
+
+/** The MIME type to save `filename` with. */
+export function mimeType(filename) {
+  return MIME_TYPES[filename.split(".").pop().toLowerCase()] || "text/plain";
+}
+
+/** `text` (a settings file with the token masked as "...last4") with the full `secret`. */
+export function fillSecret(text, last4, secret) {
+  return text.split(`...${last4}`).join(secret);
+}
+
+export class GeneratedDialog {
+  /**
+   * `downloads(token)` tells whether IDE settings can be offered for the token:
+   * `{ formats, query }` when they can, `{ hint }` when they cannot.
+   */
+  constructor(dialog, { api, downloads }) {
+    this.api = api;
+    this.downloads = downloads;
+    this.modal = new Modal(dialog, { onClose: () => this.forget() });
+    this.name = part(dialog, "generated-name");
+    this.secretField = part(dialog, "generated-secret");
+    this.copyButton = part(dialog, "generated-copy");
+    this.copied = part(dialog, "generated-copied");
+    this.downloadBox = part(dialog, "generated-downloads");
+    this.downloadButtons = part(dialog, "generated-download-buttons");
+    this.downloadHint = part(dialog, "generated-download-hint");
+    this.closeButton = part(dialog, "dismiss");
+    this.copyButton.addEventListener("click", () => this.copy());
+    this.secretField.addEventListener("focus", () => this.secretField.select());
+    this.downloadButtons.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-format]");
+      if (button) this.download(button.dataset.format);
+    });
+  }
+
+  show({ token, secret }, returnFocus) {
+    this.forget();
+    this.token = token;
+    this.secret = secret;
+    this.name.textContent = token.name;
+    this.secretField.value = secret;
+    const offer = this.downloads(token);
+    this.query = offer.query;
+    this.formats = offer.formats || [];
+    this.downloadBox.hidden = this.formats.length === 0;
+    this.downloadButtons.replaceChildren(
+      ...this.formats.map((format) =>
+        h(
+          "button",
+          // The visible text is short so both fit on a line; the name says what it does.
+          { type: "button", class: "pat-button", "aria-label": `Download ${format.label} settings`, dataset: { format: format.id } },
+          icon("download"),
+          `${format.label} settings`,
+        ),
+      ),
+    );
+    this.downloadHint.textContent = offer.hint || "";
+    this.downloadHint.hidden = !offer.hint;
+    this.modal.open(returnFocus, this.copyButton);
+  }
+
+  async copy() {
+    if (!this.secret) return;
+    const copied = await copyText(this.secret, this.secretField);
+    if (copied) {
+      this.copied.textContent = "Copied to the clipboard.";
+    } else {
+      this.secretField.focus();
+      this.copied.textContent = "Copying was not allowed: the token is selected, press Ctrl+C (or ⌘C) to copy it.";
+    }
+  }
+
+  async download(formatId) {
+    const format = this.formats.find((f) => f.id === formatId);
+    if (!format || !this.secret) return;
+    const { token, secret } = this;
+    try {
+      const masked = await this.api.ideFile(token.id, format.id, this.query);
+      if (this.secret !== secret) return; // closed meanwhile
+      downloadText(fillSecret(masked, token.last4, secret), format.filename, mimeType(format.filename));
+      this.copied.textContent = `${format.filename} downloaded.`;
+    } catch (error) {
+      this.copied.textContent = error.message;
+    }
+  }
+
+  /** Take the secret off the page. */
+  forget() {
+    this.token = null;
+    this.secret = null;
+    this.query = null;
+    this.secretField.value = "";
+    this.name.textContent = "";
+    this.copied.textContent = "";
+    this.downloadButtons.replaceChildren();
+  }
+}
