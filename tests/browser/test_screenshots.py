@@ -1,0 +1,136 @@
+"""Screenshots of the page for the README.
+
+They are taken on every run (which also checks that nothing breaks when drawing a full
+table in both themes); with ``PAT_SCREENSHOTS=1`` they are written to ``docs/img/``:
+
+    PAT_SCREENSHOTS=1 .venv/bin/pytest tests/browser/test_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import REPORT_CSP_VIOLATIONS, PageProblems
+from .helpers import LiveApp, open_tokens_page
+
+pytestmark = pytest.mark.browser
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def seed(live: LiveApp) -> None:
+    """A token in each status, made at different times, some used."""
+    now = live.now()
+
+    def made(days: float, lifetime: timedelta | None) -> dict[str, Any]:
+        created = now - timedelta(days=days)
+        return {
+            "created_at": created,
+            "expires_at": None if lifetime is None else created + lifetime,
+        }
+
+    live.add_token(
+        "Leaked in a chat",
+        revoked=True,
+        **made(20, timedelta(days=90)),
+        last_used_at=now - timedelta(days=19),
+    )
+    live.add_token(
+        "Old import script", **made(45, timedelta(days=30)), last_used_at=now - timedelta(days=16)
+    )
+    live.add_token(
+        "JetBrains workstation",
+        "never",
+        None,
+        project_id=1,
+        **made(12, None),
+        last_used_at=now - timedelta(hours=2),
+    )
+    live.add_token(
+        "CI deploy",
+        scopes=["notes:read"],
+        **made(27, timedelta(days=30)),
+        last_used_at=now - timedelta(minutes=3),
+    )
+    live.add_token(
+        "VSCode on my laptop",
+        scopes=["notes:read", "notes:write"],
+        project_id=1,
+        **made(2, timedelta(days=90)),
+        last_used_at=now - timedelta(minutes=1, seconds=5),
+    )
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    if os.environ.get("PAT_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path
+
+
+def new_page(
+    browser: Any, live: LiveApp, state: dict[str, Any], scheme: str
+) -> tuple[Any, Any, PageProblems]:
+    context = browser.new_context(
+        base_url=live.url,
+        storage_state=state,
+        viewport={"width": 1200, "height": 640},
+        device_scale_factor=1,
+        locale="en-US",
+        color_scheme=scheme,
+        reduced_motion="reduce",
+    )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    return context, page, problems
+
+
+@pytest.mark.live_config(PAT_SERVER_URL="https://notes.example.com")
+def test_screenshots(
+    browser: Any, live: LiveApp, signed_in_state: dict[str, Any], shots: Path
+) -> None:
+    seed(live)
+    for scheme in ("dark", "light"):
+        context, page, problems = new_page(browser, live, signed_in_state, scheme)
+        try:
+            open_tokens_page(page)
+            page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
+            expect(page.locator("tbody tr")).to_have_count(5)
+            page.mouse.move(0, 0)
+            page.screenshot(path=str(shots / f"tokens-{scheme}.png"), animations="disabled")
+            problems.check()
+            if scheme == "dark":
+                continue
+
+            page.get_by_role("button", name="New token").click()
+            form = page.get_by_role("dialog", name="New token")
+            form.get_by_label("Name", exact=True).fill("Notes sync")
+            form.get_by_label("notes:read").check()
+            page.screenshot(path=str(shots / "new-token.png"), animations="disabled")
+            form.get_by_role("button", name="Generate").click()
+            dialog = page.get_by_role("dialog", name="Token Successfully Generated")
+            dialog.get_by_role("button", name="Copy").click()
+            expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
+            page.screenshot(path=str(shots / "generated.png"), animations="disabled")
+            dialog.get_by_role("button", name="Close").click()
+
+            page.locator("tbody tr").filter(has_text="VSCode on my laptop").get_by_role(
+                "button", name="Preview settings"
+            ).click()
+            panel = page.get_by_role("dialog", name="Settings preview")
+            expect(panel.locator("pre")).to_contain_text("alitacode.authToken")
+            page.screenshot(path=str(shots / "preview.png"), animations="disabled")
+            problems.check()
+        finally:
+            context.close()
+    for name in ("tokens-light", "tokens-dark", "new-token", "generated", "preview"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
