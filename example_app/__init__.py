@@ -76,11 +76,8 @@ def unauthorized() -> Any:
     return redirect(url_for("login", next=request.full_path))
 
 
-@sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection: Any, record: Any) -> None:
-    # SQLite enforces ON DELETE CASCADE only when asked, per connection.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -108,6 +105,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_routes(app)
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # SQLite enforces ON DELETE CASCADE only when asked, on each connection.
+            sa.event.listen(db.engine, "connect", _sqlite_foreign_keys)
+            db.engine.dispose()
         db.create_all()
         if db.session.scalar(sa.select(User).filter_by(email=DEMO_EMAIL)) is None:
             user = User(email=DEMO_EMAIL)
