@@ -109,6 +109,7 @@ def _make_request_loader(previous: Callable[[Request], Any] | None) -> Callable[
             return _resolve(req)
         return previous(req) if previous is not None else None
 
+    load_user_from_request._pat_loader = True  # type: ignore[attr-defined]
     return load_user_from_request
 
 
@@ -165,6 +166,8 @@ def _wrap_host_csrf(app: Flask) -> None:
     def protect_unless_token(*args: Any, **kwargs: Any) -> Any:
         # A token request carries no cookie a forged form could ride on.
         if presented_token(request) is not None:
+            # As CSRFProtect does after its check, so the host's FlaskForms skip theirs.
+            g.csrf_valid = True
             return None
         return protect(*args, **kwargs)
 
@@ -182,7 +185,11 @@ def init_app(app: Flask) -> None:
             "flask-pat needs Flask-Login: call login_manager.init_app(app) before"
             " pat.init_app(app)."
         )
-    login_manager.request_loader(_make_request_loader(login_manager._request_callback))
+    previous = login_manager._request_callback
+    # An app factory sharing one LoginManager gets here once per app: chain only once, or
+    # every app would wrap the last one's loader until requests hit the recursion limit.
+    if not getattr(previous, "_pat_loader", False):
+        login_manager.request_loader(_make_request_loader(previous))
     # First in line, so the header is decided before any other hook looks at current_user.
     app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
     _wrap_session_interface(app)
