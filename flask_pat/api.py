@@ -299,6 +299,12 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
 
     project = None
     project_id = token.project_id
+    if args["project"] and project_id is not None and args["project"] != str(project_id):
+        raise PatError(
+            "invalid",
+            "This token is bound to another project: leave project out, or choose that one.",
+            {"project": ["The token is bound to another project."]},
+        )
     if args["project"]:
         project = service.find_project(user, args["project"])
         if project is None:
@@ -340,6 +346,7 @@ def openapi() -> ResponseReturnValue:
     return jsonify(build_spec(url_for("pat.api.meta").removesuffix("/meta")))
 
 
+@bp.route("/", defaults={"_rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_found(_rest: str) -> ResponseReturnValue:
     """Unknown API routes, and known ones with another method, answer JSON too."""
