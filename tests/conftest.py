@@ -142,6 +142,11 @@ def make_app(
 
     app.before_request_funcs.setdefault(None, []).insert(0, forget_previous_request)
 
+    @app.teardown_request
+    def end_session(exc: BaseException | None) -> None:
+        # Likewise the session: each request reads fresh rows and holds no locks after it.
+        db.session.remove()
+
     @app.post("/test-login/<user_id>")
     def test_login(user_id: str) -> str:
         user = db.session.get(User, user_id if string_user_pk else int(user_id))
