@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Request, current_app, g, jsonify, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask.wrappers import Response
-from flask_login import current_user
+from flask_login import current_user, user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
@@ -76,6 +76,8 @@ def _resolve(req: Request) -> Any:
     g._pat_token = token
     g._pat_user = user
     signals.token_authenticated.send(app, token=token, user=user)
+    # As Flask-Login's own request loader would, for hosts that listen for it.
+    user_loaded_from_request.send(app, user=user)
     return user
 
 
