@@ -19,7 +19,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from sqlalchemy.orm.exc import ObjectDeletedError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
 from . import ide, service
@@ -52,8 +53,9 @@ def error_response(
     fields: Mapping[str, list[str]] | None = None,
     status: int | None = None,
 ) -> Response:
-    response = jsonify(error_body(code, message, dict(fields) if fields else None))
-    response.status_code = status or STATUS[code]
+    status = status or STATUS[code]
+    response = jsonify(error_body(code, message, dict(fields) if fields else None, status))
+    response.status_code = status
     return response
 
 
@@ -88,6 +90,13 @@ def _http_error(error: HTTPException) -> Response:
         response.headers["Allow"] = ", ".join(error.valid_methods or [])
         return response
     return error_response(code, error.description or "Bad request.", status=status)
+
+
+@bp.errorhandler(ObjectDeletedError)
+def _deleted_meanwhile(error: ObjectDeletedError) -> Response:
+    # Another request deleted the token while this one was changing or answering it.
+    current_app.extensions["pat"].db.session.rollback()
+    return error_response("not_found", "No such token: it may have been deleted.")
 
 
 @bp.errorhandler(SQLAlchemyError)
@@ -136,6 +145,8 @@ def _json_body() -> Any:
         )
     try:
         return request.get_json()
+    except RequestEntityTooLarge:
+        raise  # valid JSON maybe, but over the host's MAX_CONTENT_LENGTH: 413
     except (HTTPException, ValueError, RecursionError):
         raise PatError("bad_request", "The body is not valid JSON.") from None
 
@@ -333,7 +344,7 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
         }
     )
     response = current_app.response_class(text, mimetype=format_.mimetype)
-    if args["download"] not in (None, "", "0"):
+    if args["download"]:
         response.headers["Content-Disposition"] = f'attachment; filename="{format_.filename}"'
     return response
 

@@ -50,10 +50,13 @@ class Rejected(Exception):
 
 
 def error_body(
-    code: str, message: str, fields: dict[str, list[str]] | None = None
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    status: int | None = None,
 ) -> dict[str, object]:
-    """The JSON body of every API error."""
-    error: dict[str, object] = {"status": STATUS[code], "code": code, "message": message}
+    """The JSON body of every API error; ``status`` when the HTTP status is not the code's."""
+    error: dict[str, object] = {"status": status or STATUS[code], "code": code, "message": message}
     if fields:
         error["fields"] = fields
     return {"error": error}

@@ -4,10 +4,14 @@ registered by the host."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+# Characters XML 1.0 cannot hold, even escaped.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def render_jetbrains(ctx: dict[str, Any]) -> str:
     root = ET.Element("project", version="4")
     component = ET.SubElement(root, "component", name="AlitaSettings")
     for name, value in options.items():
-        ET.SubElement(component, "option", name=name, value=value)
+        ET.SubElement(component, "option", name=name, value=_XML_INVALID.sub("", value))
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

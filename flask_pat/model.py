@@ -82,6 +82,10 @@ class TokenMixin:
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    #: Two requests deleting one token at once both succeed, as a delete is idempotent;
+    #: without this the second would warn that its DELETE matched no row.
+    __mapper_args__ = {"confirm_deleted_rows": False}
+
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         table = cls.__tablename__

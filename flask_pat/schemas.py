@@ -85,7 +85,11 @@ class IdeQuerySchema(Schema):
 
     integration = fields.String(load_default=None, validate=_no_nul)
     project = fields.String(load_default=None, validate=_no_nul)
-    download = fields.String(load_default=None)
+    download = fields.Boolean(
+        load_default=False,
+        falsy={*fields.Boolean.falsy, ""},
+        metadata={"description": "1 or true: answer as an attachment"},
+    )
 
 
 class TokenSchema(Schema):
@@ -105,7 +109,10 @@ class TokenSchema(Schema):
     )
     scopes = fields.List(fields.String(), required=True)
     project_id = fields.Raw(
-        allow_none=True, required=True, metadata={"type": ["string", "integer", "null"]}
+        allow_none=True,
+        required=True,
+        # No "null" here: apispec adds it for allow_none, and twice is invalid OpenAPI.
+        metadata={"type": ["string", "integer"]},
     )
 
     def __init__(self, *, now: datetime | None = None, warning_seconds: float = 0, **kwargs: Any):

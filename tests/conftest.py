@@ -54,6 +54,14 @@ def server_databases() -> Iterator[dict[str, str]]:
         _admin_execute(url, f"DROP DATABASE IF EXISTS {name}")
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replaces pytest-flask's fixture of this name, which keeps one request context (one
+    ``g``, one database session and its open transaction) for a whole test. Here each
+    request gets its own, as in production; on MariaDB a shared transaction's snapshot
+    would hide rows committed by later requests."""
+
+
 def _database_params() -> list[Any]:
     params = [pytest.param("sqlite", id="sqlite")]
     params += [pytest.param(url, id=_url_id(url)) for url in SERVER_URLS]

@@ -57,7 +57,9 @@ def test_db_and_user_model_are_required() -> None:
         PersonalAccessTokens(app)
 
 
-def test_table_is_on_the_host_metadata_with_a_cascading_key(app: Flask, pat: PersonalAccessTokens) -> None:
+def test_table_is_on_the_host_metadata_with_a_cascading_key(
+    app: Flask, pat: PersonalAccessTokens
+) -> None:
     table = pat.Token.__table__
     assert table.name == "personal_access_token"
     assert table in app.extensions["sqlalchemy"].metadata.tables.values()
@@ -90,7 +92,9 @@ def test_string_primary_key_on_another_table(host_app: Any) -> None:
     assert response.get_json()["user"] == "0b6f6d1e-4b5e-4c39-9b51-2d3b2f6b7a10"
 
 
-def test_deleting_a_user_deletes_their_tokens(app: Flask, db: Any, pat: Any, user: Any, make_token: Any) -> None:
+def test_deleting_a_user_deletes_their_tokens(
+    app: Flask, db: Any, pat: Any, user: Any, make_token: Any
+) -> None:
     make_token(user, "a")
     make_token(user, "b")
     with app.app_context():
