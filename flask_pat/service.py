@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import attributes
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import signals
 from . import tokens as token_text
@@ -32,6 +34,8 @@ UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 STATUSES = ("active", "expiring", "expired", "revoked")
 SORT_KEYS = ("name", "expires_at", "created_at", "last_used_at")
 MAX_NAME_LENGTH = 100
+#: The length of the ``project_key`` column.
+MAX_PROJECT_KEY_LENGTH = 200
 # Bidirectional embeddings, overrides and isolates reorder how a name is displayed, which
 # lets one token pass for another; line and paragraph separators break one-line displays.
 _REFUSED_CHARS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
@@ -155,7 +159,10 @@ def _project_key(user: Any, project_id: object) -> str | None:
     project = find_project(user, project_id)
     if project is None:
         raise invalid("project_id", "Choose one of your projects.")
-    return json.dumps(project["id"])
+    key = json.dumps(project["id"])
+    if len(key) > MAX_PROJECT_KEY_LENGTH:
+        raise invalid("project_id", "This project's id is too long to bind a token to.")
+    return key
 
 
 # -- records ----------------------------------------------------------------------------
@@ -313,7 +320,8 @@ def list_tokens(
     Token = _ext().Token
     conditions = [Token.user_id == _user_id(user)]
     if q:
-        conditions.append(Token.name_key.contains(q.casefold(), autoescape=True))
+        key = unicodedata.normalize("NFC", q).casefold()  # as names are stored
+        conditions.append(Token.name_key.contains(key, autoescape=True))
     if status is not None:
         conditions.append(status_filter(Token, status, utcnow()))
     if project:
@@ -321,7 +329,10 @@ def list_tokens(
         if project.isdecimal() and len(project) < 20:
             keys.add(json.dumps(int(project)))
         conditions.append(Token.project_key.in_(sorted(keys)))
-    total = int(db.session.scalar(sa.select(sa.func.count(Token.id)).where(*conditions)) or 0)
+    # count(*), not count(id): an index on the user and the name then answers it alone,
+    # without visiting rows scattered among everyone else's tokens.
+    counted = sa.select(sa.func.count()).select_from(Token).where(*conditions)
+    total = int(db.session.scalar(counted) or 0)
     offset = (page - 1) * per_page
     items: Sequence[Any] = []
     if offset < total:
@@ -350,6 +361,10 @@ def get(user: Any, token_id: int) -> Any:
 def _commit() -> None:
     try:
         _db().session.commit()
+    except StaleDataError:
+        # Another request deleted the token between our read and this write.
+        _db().session.rollback()
+        raise PatError("not_found", "No such token: it may have been deleted.") from None
     except BaseException:
         _db().session.rollback()
         raise
@@ -417,16 +432,7 @@ def authenticate(secret: str) -> tuple[Any, Any]:
     config = current_app.config
     if not token_text.is_well_formed(secret, config["PAT_TOKEN_PREFIX"]):
         raise Rejected("malformed")
-    Token, User = ext.Token, ext.user_model
-    row = (
-        _db()
-        .session.execute(
-            sa.select(Token, User)
-            .join(User, Token.user_id == ext.user_pk)
-            .where(Token.token_hash == token_text.digest(secret))
-        )
-        .first()
-    )
+    row = _db().session.execute(_lookup(ext), {"token_hash": token_text.digest(secret)}).first()
     if row is None:
         raise Rejected("unknown")
     token, user = row
@@ -439,6 +445,24 @@ def authenticate(secret: str) -> tuple[Any, Any]:
         raise Rejected("inactive user")
     _touch(token, now)
     return token, user
+
+
+#: The query of :func:`authenticate`, built once per extension: building the select and
+#: its cache key anew cost as much as running it, on every request.
+_LOOKUPS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _lookup(ext: PersonalAccessTokens) -> Any:
+    statement = _LOOKUPS.get(ext)
+    if statement is None:
+        Token, User = ext.Token, ext.user_model
+        statement = (
+            sa.select(Token, User)
+            .join(User, Token.user_id == ext.user_pk)
+            .where(Token.token_hash == sa.bindparam("token_hash"))
+        )
+        _LOOKUPS[ext] = statement
+    return statement
 
 
 def _touch(token: Any, now: datetime) -> None:
