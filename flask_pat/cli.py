@@ -1,7 +1,335 @@
-"""``flask pat ...``: token commands for operators."""
+"""``flask pat ...``: token commands for operators.
+
+``create`` and ``rotate`` print the secret alone, so ``TOKEN=$(flask pat create ...)``
+works; ``list`` and ``expiring`` print an aligned table or, with ``--json``, one JSON
+object per line. Bad input prints a message on stderr and exits with status 2, having
+changed nothing.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
+from . import service
+from .config import HARD_MAX_LIFETIME
+from .errors import PatError
+from .schemas import TokenSchema
+
+if TYPE_CHECKING:
+    from .extension import PersonalAccessTokens
+
+    # click 8.2 made ParamType generic; subscripting it at run time would break older clicks.
+    _ExpirationType = click.ParamType[tuple[str, int | None]]
+    _AgeType = click.ParamType[timedelta]
+else:
+    _ExpirationType = _AgeType = click.ParamType
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
 pat_cli = AppGroup("pat", help="Manage personal access tokens.")
+
+_DURATION = re.compile(r"([0-9]{1,18})([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_TOKEN_ID = re.compile(r"[1-9][0-9]{0,18}")
+_MAX_ID = 2**63 - 1
+
+
+class CommandError(click.ClickException):
+    """Bad input found after parsing (unknown user or token, a rule of the service).
+
+    Shown as ``Error: <message>`` on stderr, with exit status 2 like click's own usage
+    errors, so scripts tell bad input (2) from a failure (1).
+    """
+
+    exit_code = 2
+
+
+class Duration(_ExpirationType):
+    """``30d``, ``12h``, ``90m``, ``2w`` (or ``never``): an expiration ``(unit, value)``."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int | None]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        if text == "never":
+            return ("never", None)
+        match = _DURATION.fullmatch(text)
+        if match is None:
+            self.fail(
+                f"{value!r} is not a duration: write it like 30d, 12h, 90m, 2w or never.",
+                param,
+                ctx,
+            )
+        return (_UNITS[match[2]], int(match[1]))
+
+
+class Age(_AgeType):
+    """``30d``, ``12h``, ``90m`` or ``2w`` as a ``timedelta`` of at most 100 years."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        match = _DURATION.fullmatch(str(value).strip())
+        if match is None:
+            self.fail(
+                f"{value!r} is not a duration: write it like 30d, 12h, 90m or 2w.", param, ctx
+            )
+        seconds = int(match[1]) * service.UNIT_SECONDS[_UNITS[match[2]]]
+        if seconds > HARD_MAX_LIFETIME.total_seconds():
+            self.fail(f"{value!r} is too long: use at most {HARD_MAX_LIFETIME.days}d.", param, ctx)
+        return timedelta(seconds=seconds)
+
+
+def _ext() -> PersonalAccessTokens:
+    ext: PersonalAccessTokens = current_app.extensions["pat"]
+    return ext
+
+
+def _user_key(raw: str) -> Any:
+    """``raw`` as a value of the user primary key's type; ``None`` when it cannot be one."""
+    try:
+        python_type = _ext().user_pk.type.python_type
+    except NotImplementedError:
+        return raw
+    if python_type is int:
+        if not _INTEGER.fullmatch(raw) or abs(int(raw)) > _MAX_ID:
+            return None
+        return int(raw)
+    if python_type is str:
+        return raw
+    try:
+        return python_type(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _find_user(raw: str) -> Any:
+    ext = _ext()
+    key = _user_key(raw.strip())
+    user = None
+    if key is not None:
+        try:
+            user = ext.db.session.get(ext.user_model, key)
+        except sa.exc.DataError:
+            # An id out of the column's range (PostgreSQL's 32-bit INTEGER) names no one.
+            ext.db.session.rollback()
+    if user is None:
+        raise CommandError(f"No user with id {raw!r}: check the id (the user's primary key).")
+    return user
+
+
+def _find_token(raw: str) -> tuple[Any, Any]:
+    """The token with id ``raw``, whoever owns it, and its user."""
+    ext = _ext()
+    token = None
+    if _TOKEN_ID.fullmatch(raw) and int(raw) <= _MAX_ID:
+        token = ext.db.session.get(ext.Token, int(raw))
+    if token is None:
+        raise CommandError(f"No token with id {raw!r}: see the ids with 'flask pat list'.")
+    return token, ext.db.session.get(ext.user_model, token.user_id)
+
+
+def _run(action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``action(...)``, with the service's refusals turned into bad-input errors."""
+    try:
+        return action(*args, **kwargs)
+    except PatError as error:
+        raise CommandError(error.message) from None
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def _token_dict(token: Any, schema: TokenSchema) -> dict[str, Any]:
+    data: dict[str, Any] = {"user_id": token.user_id}
+    data.update(schema.dump(token))
+    return data
+
+
+def _schema() -> TokenSchema:
+    warning: timedelta = current_app.config["PAT_EXPIRY_WARNING"]
+    return TokenSchema(now=service.utcnow(), warning_seconds=warning.total_seconds())
+
+
+def _when(moment: datetime | None, empty: str) -> str:
+    return empty if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide characters two, combining ones none."""
+    width = 0
+    for char in text:
+        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    rows = [header, *rows]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+        click.echo("  ".join(cells).rstrip())
+
+
+def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
+    schema = _schema()
+    if as_json:
+        for token in tokens:
+            click.echo(json.dumps(_token_dict(token, schema), default=str))
+        return
+    header = ("ID", "USER", "NAME", "TOKEN", "CREATED", "EXPIRES", "LAST USED", "STATUS", "SCOPES")
+    rows = []
+    for token in tokens:
+        rows.append(
+            (
+                str(token.id),
+                str(token.user_id),
+                token.name,
+                f"...{token.last4}",
+                _when(token.created_at, "-"),
+                _when(token.expires_at, "never"),
+                _when(token.last_used_at, "never"),
+                schema.get_status(token),
+                " ".join(token.scopes) or "-",
+            )
+        )
+    _table(header, rows)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+@pat_cli.command("create")
+@click.option("--user", "user_id", required=True, help="The user's id (primary key).")
+@click.option("--name", required=True, help="1 to 100 characters, unique for the user.")
+@click.option(
+    "--expires",
+    type=Duration(),
+    default=None,
+    help="30d, 12h, 90m, 2w or never. Default: PAT_DEFAULT_EXPIRATION.",
+)
+@click.option("--scope", "scopes", multiple=True, help="A scope from PAT_SCOPES; repeatable.")
+def create_command(
+    user_id: str, name: str, expires: tuple[str, int | None] | None, scopes: tuple[str, ...]
+) -> None:
+    """Create a token and print its secret alone on stdout."""
+    user = _find_user(user_id)
+    _, secret = _run(service.create, user, name, expires, list(scopes))
+    click.echo(secret)
+
+
+@pat_cli.command("list")
+@click.option("--user", "user_id", default=None, help="Only this user's tokens.")
+@click.option("--status", type=click.Choice(service.STATUSES), default=None)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(user_id: str | None, status: str | None, as_json: bool) -> None:
+    """List tokens, oldest first: a table, or JSON lines."""
+    owner = None
+    if user_id is not None:
+        owner = getattr(_find_user(user_id), _ext().user_pk_attr)
+    _print_tokens(service.all_tokens(owner, status), as_json)
+
+
+@pat_cli.command("revoke")
+@click.argument("token_id")
+def revoke_command(token_id: str) -> None:
+    """Revoke a token: it stops working at once."""
+    token, user = _find_token(token_id)
+    _run(service.revoke, user, token)
+    click.echo(f"Revoked token {token.id} ({token.name}).")
+
+
+@pat_cli.command("restore")
+@click.argument("token_id")
+def restore_command(token_id: str) -> None:
+    """Make a revoked token work again, unless it has expired."""
+    token, user = _find_token(token_id)
+    _run(service.restore, user, token)
+    click.echo(f"Restored token {token.id} ({token.name}).")
+
+
+@pat_cli.command("rotate")
+@click.argument("token_id")
+def rotate_command(token_id: str) -> None:
+    """Give a token a new secret and print it; the old one stops working."""
+    token, user = _find_token(token_id)
+    _, secret = _run(service.rotate, user, token)
+    click.echo(secret)
+
+
+@pat_cli.command("delete")
+@click.argument("token_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(token_id: str, yes: bool) -> None:
+    """Delete a token for good."""
+    token, user = _find_token(token_id)
+    label = f"token {token.id} ({token.name}) of user {token.user_id}"
+    if not yes:
+        click.confirm(f"Delete {label} for good?", abort=True, err=True)
+    _run(service.delete, user, token)
+    click.echo(f"Deleted {label}.")
+
+
+@pat_cli.command("expiring")
+@click.option(
+    "--within",
+    type=Age(),
+    default="7d",
+    show_default=True,
+    help="How soon: 30d, 12h, 90m or 2w.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def expiring_command(within: timedelta, as_json: bool) -> None:
+    """List tokens that expire soon, with their user's id."""
+    _print_tokens(service.expiring(within), as_json)
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@pat_cli.command("prune")
+@click.option(
+    "--older-than",
+    type=Age(),
+    default="30d",
+    show_default=True,
+    help="How long ago a token must have expired or been revoked.",
+)
+def prune_command(older_than: timedelta) -> None:
+    """Delete tokens that expired or were revoked long ago."""
+    deleted = 0
+    if _on_terminal():
+        with click.progressbar(
+            length=service.count_prunable(older_than), label="Deleting tokens"
+        ) as bar:
+            for count in service.prune(older_than):
+                deleted += count
+                bar.update(count)
+    else:
+        for count in service.prune(older_than):
+            deleted += count
+    click.echo(f"Deleted {deleted} token{'' if deleted == 1 else 's'}.")
