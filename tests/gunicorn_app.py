@@ -1,0 +1,37 @@
+"""The test host app, served by a real gunicorn in test_concurrency.py.
+
+``gunicorn tests.gunicorn_app:app`` with ``PAT_GUNICORN_DATABASE_URL`` set. Each answer
+names the worker that served it in ``X-Worker-Pid``; a request with ``?hold=1`` keeps its
+worker busy for a second before the app sees it, so that a request sent meanwhile goes to
+the other worker.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from flask.wrappers import Response
+
+from tests.conftest import make_app
+
+app, db, pat, User = make_app(os.environ["PAT_GUNICORN_DATABASE_URL"])
+app.config["TESTING"] = False
+_wsgi_app = app.wsgi_app
+
+
+def held(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    if "hold=1" in environ.get("QUERY_STRING", ""):
+        time.sleep(1)
+    return _wsgi_app(environ, start_response)
+
+
+app.wsgi_app = held  # type: ignore[method-assign]
+
+
+@app.after_request
+def name_the_worker(response: Response) -> Response:
+    response.headers["X-Worker-Pid"] = str(os.getpid())
+    return response
