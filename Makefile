@@ -27,7 +27,7 @@ demo: $(VENV)/.installed-base
 
 ## Lint, type-check and run every test. PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check flask_pat example_app tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
