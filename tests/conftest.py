@@ -334,3 +334,17 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 ONE_DAY = timedelta(days=1)
+
+#: The fields of a Token as the API and `flask pat list --json` show it.
+TOKEN_FIELDS = {
+    "id",
+    "name",
+    "last4",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+    "status",
+    "scopes",
+    "project_id",
+}

@@ -22,25 +22,13 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from flask_pat.tokens import generate
-from tests.conftest import ApiClient, bearer, require_server, sign_in
+from tests.conftest import TOKEN_FIELDS, ApiClient, bearer, require_server, sign_in
 
 PREFIX = "/settings/tokens"
 API = f"{PREFIX}/api"
 START = datetime(2031, 1, 15, 12, 0, tzinfo=UTC)
 WARNING = timedelta(days=7)
 MICROSECOND = timedelta(microseconds=1)
-TOKEN_KEYS = {
-    "id",
-    "name",
-    "last4",
-    "created_at",
-    "expires_at",
-    "last_used_at",
-    "revoked_at",
-    "status",
-    "scopes",
-    "project_id",
-}
 SECRET = re.compile(r"pat_[0-9A-Za-z]{36}")
 
 PROJECTS = {
@@ -265,7 +253,7 @@ def test_tokens_self_answers_the_token_that_authenticated(
     assert response.status_code == 200
     token = response.get_json()
     assert (token["id"], token["name"], token["scopes"]) == (token_id, "ci", ["notes:read"])
-    assert set(token) == TOKEN_KEYS
+    assert set(token) == TOKEN_FIELDS
     assert secret not in response.get_data(as_text=True)
 
 
@@ -361,7 +349,7 @@ def test_create_answers_the_token_and_its_secret_once(app: Flask, api: ApiClient
     assert set(body) == {"token", "secret"}
     secret, token = body["secret"], body["token"]
     assert SECRET.fullmatch(secret)
-    assert set(token) == TOKEN_KEYS
+    assert set(token) == TOKEN_FIELDS
     assert isinstance(token["id"], int)
     assert token["name"] == "CI deploy"
     assert token["last4"] == secret[-4:]
@@ -709,7 +697,7 @@ def test_list_shows_only_the_users_tokens(
     make_token(other_user, "theirs")
     body = api.get("/tokens").get_json()
     assert [item["name"] for item in body["items"]] == ["mine"]
-    assert set(body["items"][0]) == TOKEN_KEYS
+    assert set(body["items"][0]) == TOKEN_FIELDS
     assert (body["page"], body["per_page"], body["total"], body["pages"]) == (1, 10, 1, 1)
 
 

@@ -22,21 +22,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_pat import service, tokens
 
-from .conftest import bearer
+from .conftest import TOKEN_FIELDS, bearer
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN_FIELDS = {
-    "id",
-    "name",
-    "last4",
-    "created_at",
-    "expires_at",
-    "last_used_at",
-    "revoked_at",
-    "status",
-    "scopes",
-    "project_id",
-}
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
 
 
