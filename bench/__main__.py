@@ -80,7 +80,8 @@ def main() -> int:
     report.print_tables(results)
     with open(METHOD, encoding="utf-8") as method:
         report.write(results, method.read())
-    report.dump(results, os.path.join(os.path.dirname(METHOD), "results", "results.json"))
+    name = "results-quick.json" if config.quick else "results.json"
+    report.dump(results, os.path.join(os.path.dirname(METHOD), "results", name))
     if not config.quick:
         readme = os.path.join(os.path.dirname(os.path.dirname(METHOD)), "README.md")
         if report.update_readme(results, readme):

@@ -1,8 +1,8 @@
 """Benchmark 5: throughput under gunicorn (2 workers) and PostgreSQL, loaded with wrk.
 
 Both cases hit the same protected endpoint of the same server, in slices taken in the
-order session, token, token, session, twice, so that drifts and bursts of the machine's
-load fall on both alike. The CPU time of gunicorn's processes and of the PostgreSQL
+order session, token, token, session, token, session, session, token, so that drifts of
+the machine's load fall on both alike. The CPU time of gunicorn's processes and of the PostgreSQL
 processes serving them, per request, is measured alongside. Where wrk is missing and
 cannot be installed, a bounded Python client loads the server instead (it is slower than
 the server, so its figures say less).
@@ -37,8 +37,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THREADS = 2
 CONNECTIONS = 8
 WORKERS = 2
-#: Slices per case (even): ABBA, repeated.
-SLICES = 4
 SESSION = "session cookie"
 TOKEN = "flask-pat Bearer token"
 
@@ -248,11 +246,12 @@ def run(world: World, settings: Settings, progress: Callable[[str], None] = prin
             name, value = header.split(": ", 1)
             _check(url, {name: value}, pat=case == TOKEN)
             load(header, 2 if settings.quick else 5)  # warm-up
-        # Each case's time in SLICES slices, taken in the order ABBA ABBA: the machine's load
-        # drifts, and bursts of it come and go, while a case runs.
-        piece = max(1, round(settings.load_seconds / SLICES))
+        # Each case's time in four slices, taken in the order ABBA BAAB (Thue-Morse): the
+        # machine's load drifts while the cases run, and that order leaves neither case
+        # the better share of a steady, accelerating or passing rise or fall.
+        piece = max(1, round(settings.load_seconds / 4))
         results = {case: Throughput(case, []) for case in headers}
-        for case in [SESSION, TOKEN, TOKEN, SESSION] * (SLICES // 2):
+        for case in [SESSION, TOKEN, TOKEN, SESSION, TOKEN, SESSION, SESSION, TOKEN]:
             servers = _server_pids(process.pid, world.url)
             cpu = _cpu_ns(servers)
             result = load(headers[case], piece)

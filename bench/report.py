@@ -491,7 +491,8 @@ def markdown(results: Results, notes: str) -> str:
     for number, table in sections.items():
         if table is None:
             continue
-        body += [f"## {titles[number]}", "", f"{table.title}.", "", table.markdown(), ""]
+        caption = table.title.split(". ", 1)[1]
+        body += [f"## {titles[number]}", "", f"{caption}.", "", table.markdown(), ""]
         if number == 1 and profile_table(results) is not None:
             profiled = profile_table(results)
             assert profiled is not None
@@ -593,3 +594,49 @@ def print_tables(results: Results, stream: Any = None) -> None:
     for table in tables(results):
         print(table.text().replace("**", ""), file=stream)
         print(file=stream)
+
+
+def load(path: str) -> Results:
+    """The results :func:`dump` wrote, to render the page again without measuring."""
+    from .listing import Listing
+    from .load import Run, Throughput
+
+    with open(path, encoding="utf-8") as source:
+        raw = json.load(source)
+
+    def timings(data: dict[str, Any]) -> dict[str, Timing]:
+        return {key: Timing(t["samples"], t["cpu_samples"]) for key, t in data.items()}
+
+    raw_settings = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in raw["settings"].items()
+    }
+    results = Results(settings=Settings(**raw_settings), machine=raw["machine"])
+    results.per_request = {db: timings(t) for db, t in raw["per_request"].items()}
+    results.writes = {db: [Burst(**b) for b in bursts] for db, bursts in raw["writes"].items()}
+    results.listing = {
+        db: Listing(timings(d["timings"]), d["queries"], d["rows"], d["plans"])
+        for db, d in raw["listing"].items()
+    }
+    if raw["load"] is not None:
+        cases = [
+            Throughput(c["case"], [Run(**run) for run in c["runs"]]) for c in raw["load"]["cases"]
+        ]
+        results.load = LoadResult(raw["load"]["tool"], cases, raw["load"]["command"])
+    results.profiles = {db: Profile(**p) for db, p in raw["profiles"].items()}
+    results.durations = raw["durations"]
+    results.load_average = raw["load_average"]
+    return results
+
+
+if __name__ == "__main__":
+    # python -m bench.report [results.json]: render the page and the plot again from the
+    # last full run's results (after editing bench/method.md or this module), no measuring.
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    source = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "results", "results.json")
+    rendered = load(source)
+    with open(os.path.join(here, "method.md"), encoding="utf-8") as method:
+        write(rendered, method.read())
+    print(f"Wrote {rendered.settings.report_path} and {rendered.settings.plot_path}")

@@ -149,5 +149,6 @@ def machine(pg_url: str | None) -> dict[str, str]:
             info[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             info[package] = "not installed"
-    info["wrk"] = _command("wrk", "--version")
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) ...": the version alone.
+    info["wrk"] = _command("wrk", "--version").split(" [")[0].removeprefix("wrk ")
     return info
