@@ -513,8 +513,7 @@ def prune(older_than: timedelta, batch_size: int = 1000) -> Iterator[int]:
     """
     db = _db()
     Token = _ext().Token
-    cutoff = utcnow() - older_than
-    dead = sa.or_(Token.expires_at <= cutoff, Token.revoked_at <= cutoff)
+    dead = _prunable(Token, older_than)
     while True:
         ids = db.session.scalars(sa.select(Token.id).where(dead).limit(batch_size)).all()
         if not ids:
@@ -527,9 +526,14 @@ def prune(older_than: timedelta, batch_size: int = 1000) -> Iterator[int]:
 def count_prunable(older_than: timedelta) -> int:
     """How many tokens :func:`prune` would delete."""
     Token = _ext().Token
+    counted = sa.select(sa.func.count(Token.id)).where(_prunable(Token, older_than))
+    return int(_db().session.scalar(counted) or 0)
+
+
+def _prunable(Token: Any, older_than: timedelta) -> Any:
+    """Tokens expired or revoked at least ``older_than`` ago: what :func:`prune` deletes."""
     cutoff = utcnow() - older_than
-    dead = sa.or_(Token.expires_at <= cutoff, Token.revoked_at <= cutoff)
-    return int(_db().session.scalar(sa.select(sa.func.count(Token.id)).where(dead)) or 0)
+    return sa.or_(Token.expires_at <= cutoff, Token.revoked_at <= cutoff)
 
 
 def all_tokens(user_id: Any = None, status: str | None = None) -> Iterable[Any]:
