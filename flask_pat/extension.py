@@ -90,6 +90,10 @@ class PersonalAccessTokens:
         auth.init_app(app)
         app.cli.add_command(pat_cli)
 
+    def user_id(self, user: Any) -> Any:
+        """The primary key of ``user``."""
+        return getattr(user, self.user_pk_attr)
+
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:
         """Offer another IDE settings format on the page and in the API; returns ``fmt``."""
         self.extra_ide_formats[fmt.id] = fmt
