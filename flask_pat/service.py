@@ -13,13 +13,14 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import rules, signals
+from . import events, rules, signals
 from . import tokens as token_text
 from .context import db as _db
 from .context import ext as _ext
 from .context import send as _send
 from .context import utcnow
 from .errors import PatError
+from .i18n import gettext as _
 
 
 def create(
@@ -28,6 +29,8 @@ def create(
     expiration: tuple[object, object] | None = None,
     scopes: object = None,
     project_id: object = None,
+    *,
+    actor: str = "owner",
 ) -> tuple[Any, str]:
     """Create a token for ``user``; returns the record and the plaintext secret.
 
@@ -61,6 +64,7 @@ def create(
         _lock_user(user_id)
         db.session.add(token)
         db.session.flush()
+        events.record(token, "created", actor=actor)
         # Counting after the insert, under the user's row lock, keeps concurrent creates
         # from passing the limit together.
         if _count_tokens(user_id) > config["PAT_MAX_TOKENS_PER_USER"]:
@@ -126,27 +130,50 @@ def commit() -> None:
         raise
 
 
-def revoke(user: Any, token: Any) -> Any:
-    """Stop ``token`` working at once. Revoking a revoked token keeps its first date."""
+def revoke(
+    user: Any,
+    token: Any,
+    *,
+    reason: str = "user",
+    actor: str = "owner",
+    detail: dict[str, Any] | None = None,
+) -> Any:
+    """Stop ``token`` working at once, for ``reason`` (``user``, ``admin`` or ``leaked``).
+
+    Revoking a revoked token keeps its first date and reason, and records nothing.
+    """
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        token.revoked_reason = reason
+        event = "leaked" if reason == "leaked" else "revoked"
+        events.record(token, event, actor=actor, detail={"reason": reason, **(detail or {})})
         commit()
-        _send(signals.token_revoked, token=token, user=user)
+        _send(signals.token_revoked, token=token, user=user, by=actor)
     return token
 
 
-def restore(user: Any, token: Any) -> Any:
-    """Make a revoked token work again, unless it has expired meanwhile."""
+def restore(user: Any, token: Any, *, actor: str = "owner") -> Any:
+    """Make a token its owner revoked work again, unless it has expired meanwhile."""
+    if token.revoked_at is not None and token.revoked_reason not in (None, "user"):
+        raise PatError(
+            "not_restorable",
+            _(
+                "This token was revoked by an administrator or because it leaked: rotate or"
+                " delete it instead."
+            ),
+        )
     if token.expires_at is not None and token.expires_at <= utcnow():
         raise PatError("expired", "This token has expired: rotate it to get a working secret.")
     if token.revoked_at is not None:
         token.revoked_at = None
+        token.revoked_reason = None
+        events.record(token, "restored", actor=actor)
         commit()
         _send(signals.token_restored, token=token, user=user)
     return token
 
 
-def rotate(user: Any, token: Any) -> tuple[Any, str]:
+def rotate(user: Any, token: Any, *, actor: str = "owner") -> tuple[Any, str]:
     """Give ``token`` a new secret and a fresh lifetime; the old secret stops at once."""
     config = current_app.config
     secret = token_text.generate(config["PAT_TOKEN_PREFIX"])
@@ -162,14 +189,18 @@ def rotate(user: Any, token: Any) -> tuple[Any, str]:
     token.lifetime_seconds = seconds
     token.expires_at = None if seconds is None else now + timedelta(seconds=seconds)
     token.revoked_at = None
+    token.revoked_reason = None
+    token.expiry_notice_days = None
+    events.record(token, "rotated", actor=actor)
     commit()
     _send(signals.token_rotated, token=token, user=user)
     return token, secret
 
 
-def delete(user: Any, token: Any) -> None:
-    """Delete ``token`` for good."""
+def delete(user: Any, token: Any, *, actor: str = "owner") -> None:
+    """Delete ``token`` for good; its audit trail stays."""
     db = _db()
+    events.record(token, "deleted", actor=actor, detail={"name": token.name})
     db.session.delete(token)
     commit()
     _send(signals.token_deleted, token=token, user=user)

@@ -399,10 +399,13 @@ def test_signals_for_each_change(clock: Any, ctx: None, app: Flask, user: Any) -
         assert len(recorder.calls) == 1, name
         sender, kwargs = recorder.calls[0]
         assert sender is app
-        assert set(kwargs) == {"token", "user"}
+        # token_revoked also says who revoked it (owner, admin, ...).
+        extra = {"by"} if name == "token_revoked" else set()
+        assert set(kwargs) == {"token", "user"} | extra
         assert kwargs["token"].id == token_id
         assert kwargs["user"] is user
     assert deleted == [(app, token_id, "signalled", user)]
+    assert recorders["token_revoked"].calls[0][1]["by"] == "owner"
 
 
 def test_no_signal_when_nothing_changed(ctx: None, app: Flask, user: Any) -> None:
