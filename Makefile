@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench fuzz clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ lint: $(VENV)/.installed-test
 ## Benchmarks: prints the table and writes docs/performance.md.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
+
+## Extract the messages of the code, update the de/es/fr catalogues and compile them.
+## New messages arrive untranslated: translate them in each .po, then run it again.
+POT := flask_pat/translations/flask_pat.pot
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k ngettext:1,2 \
+		--add-location=file --sort-by-file --no-wrap \
+		--project=flask-pat --copyright-holder="flask-pat contributors" \
+		--msgid-bugs-address="" -o $(POT) flask_pat
+	$(BIN)/pybabel update -i $(POT) -d flask_pat/translations -D flask_pat \
+		--ignore-obsolete --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel compile --statistics -d flask_pat/translations -D flask_pat
 
 ## A longer fuzzing run of the JSON API.
 fuzz: $(VENV)/.installed-test

@@ -26,7 +26,8 @@ from wtforms.validators import ValidationError as CSRFError
 from . import context, ide, listing, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
-from .errors import STATUS, PatError, error_body
+from .errors import HTTP_MESSAGES, STATUS, PatError, error_body
+from .i18n import gettext as _
 from .schemas import (
     IdeQuerySchema,
     MetaSchema,
@@ -68,12 +69,12 @@ def _pat_error(error: PatError) -> Response:
 def _validation_error(error: ValidationError) -> Response:
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     fields = {key: _flatten(value) for key, value in messages.items()}
-    return error_response("invalid", "Check the highlighted fields.", fields)
+    return error_response("invalid", _("Check the highlighted fields."), fields)
 
 
 def _flatten(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value]
+        return [_(value)]  # marshmallow's own messages are in the catalogues
     if isinstance(value, dict):
         return [f"{key}: {text}" for key, inner in value.items() for text in _flatten(inner)]
     return [text for inner in value for text in _flatten(inner)]
@@ -85,25 +86,28 @@ def _http_error(error: HTTPException) -> Response:
     code = _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal")
     if isinstance(error, MethodNotAllowed):
         response = error_response(
-            "method_not_allowed", "This route does not take that method.", status=405
+            "method_not_allowed", _("This route does not take that method."), status=405
         )
         response.headers["Allow"] = ", ".join(error.valid_methods or [])
         return response
-    return error_response(code, error.description or "Bad request.", status=status)
+    description = error.description or ""
+    if description == type(error).description or not description:  # werkzeug's English
+        description = HTTP_MESSAGES.get(status, HTTP_MESSAGES[400])
+    return error_response(code, _(description), status=status)
 
 
 @bp.errorhandler(ObjectDeletedError)
 def _deleted_meanwhile(error: ObjectDeletedError) -> Response:
     # Another request deleted the token while this one was changing or answering it.
     current_app.extensions["pat"].db.session.rollback()
-    return error_response("not_found", "No such token: it may have been deleted.")
+    return error_response("not_found", _("No such token: it may have been deleted."))
 
 
 @bp.errorhandler(SQLAlchemyError)
 def _database_error(error: SQLAlchemyError) -> Response:
     logger.warning("flask-pat: database error: %s", type(error).__name__)
     current_app.extensions["pat"].db.session.rollback()
-    response = error_response("unavailable", "The database is unavailable: try again shortly.")
+    response = error_response("unavailable", _("The database is unavailable: try again shortly."))
     response.headers["Retry-After"] = "5"
     return response
 
@@ -111,7 +115,7 @@ def _database_error(error: SQLAlchemyError) -> Response:
 @bp.errorhandler(Exception)
 def _unexpected_error(error: Exception) -> Response:
     logger.exception("flask-pat: unexpected error")
-    return error_response("internal", "Something went wrong on our side: try again.")
+    return error_response("internal", _("Something went wrong on our side: try again."))
 
 
 @bp.before_request
@@ -122,7 +126,7 @@ def _check_access() -> ResponseReturnValue | None:
         if not current_app.config["PAT_ALLOW_TOKEN_MANAGEMENT"]:
             return error_response(
                 "forbidden",
-                "Personal access tokens cannot manage tokens: sign in to the page instead.",
+                _("Personal access tokens cannot manage tokens: sign in to the page instead."),
             )
         return None
     if uses_token() or not current_user.is_authenticated:
@@ -133,7 +137,10 @@ def _check_access() -> ResponseReturnValue | None:
         except CSRFError as error:
             return error_response(
                 "csrf_failed",
-                f"{error} Reload the page, or fetch a fresh csrf_token from /api/meta.",
+                _(
+                    "%(reason)s Reload the page, or fetch a fresh csrf_token from /api/meta.",
+                    reason=_(str(error)),
+                ),
             )
     return None
 
@@ -141,14 +148,14 @@ def _check_access() -> ResponseReturnValue | None:
 def _json_body() -> Any:
     if not request.is_json:
         raise PatError(
-            "bad_request", "Send a JSON body with the header Content-Type: application/json."
+            "bad_request", _("Send a JSON body with the header Content-Type: application/json.")
         )
     try:
         return request.get_json()
     except RequestEntityTooLarge:
         raise  # valid JSON maybe, but over the host's MAX_CONTENT_LENGTH: 413
     except (HTTPException, ValueError, RecursionError):
-        raise PatError("bad_request", "The body is not valid JSON.") from None
+        raise PatError("bad_request", _("The body is not valid JSON.")) from None
 
 
 def _load(schema: Schema, data: Any) -> dict[str, Any]:
@@ -158,7 +165,7 @@ def _load(schema: Schema, data: Any) -> dict[str, Any]:
 
 def _token_id(raw: str) -> int:
     if not _ID.fullmatch(raw) or int(raw) > _MAX_ID:
-        raise PatError("not_found", "No such token: it may have been deleted.")
+        raise PatError("not_found", _("No such token: it may have been deleted."))
     return int(raw)
 
 
@@ -292,7 +299,12 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
     format_ = _ide_formats().get(fmt)
     if format_ is None:
         raise PatError(
-            "not_found", f"No IDE format {fmt!r}: choose among {', '.join(_ide_formats())}."
+            "not_found",
+            _(
+                "No IDE format %(format)s: choose among %(formats)s.",
+                format=repr(fmt),
+                formats=", ".join(_ide_formats()),
+            ),
         )
 
     integrations = rules.integrations_for(user)
@@ -302,25 +314,25 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
         if integration is None:
             raise PatError(
                 "invalid",
-                "Choose one of the integrations offered.",
-                {"integration": ["Unknown integration."]},
+                _("Choose one of the integrations offered."),
+                {"integration": [_("Unknown integration.")]},
             )
     elif integrations:
-        raise PatError("integration_required", "Choose an integration option first.")
+        raise PatError("integration_required", _("Choose an integration option first."))
 
     project = None
     project_id = token.project_id
     if args["project"] and project_id is not None and args["project"] != str(project_id):
         raise PatError(
             "invalid",
-            "This token is bound to another project: leave project out, or choose that one.",
-            {"project": ["The token is bound to another project."]},
+            _("This token is bound to another project: leave project out, or choose that one."),
+            {"project": [_("The token is bound to another project.")]},
         )
     if args["project"]:
         project = rules.find_project(user, args["project"])
         if project is None:
             raise PatError(
-                "invalid", "Choose one of your projects.", {"project": ["Unknown project."]}
+                "invalid", _("Choose one of your projects."), {"project": [_("Unknown project.")]}
             )
     elif project_id is not None:
         project = rules.find_project(user, project_id)
@@ -328,7 +340,7 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
         if project.get("public"):
             raise PatError(
                 "public_project",
-                "IDE settings are not offered for a public project: choose a private one.",
+                _("IDE settings are not offered for a public project: choose a private one."),
             )
         project_id = project["id"]
 
@@ -365,11 +377,11 @@ def not_found(_rest: str) -> ResponseReturnValue:
     allowed = []
     for method in ("GET", "POST", "DELETE"):
         try:
-            endpoint, _ = adapter.match(method=method)
+            endpoint, _args = adapter.match(method=method)
         except (NotFound, MethodNotAllowed, HTTPException):
             continue
         if endpoint != "pat.api.not_found":
             allowed.append(method)
     if allowed:
         raise MethodNotAllowed(valid_methods=allowed)
-    raise PatError("not_found", "No such API route.")
+    raise PatError("not_found", _("No such API route."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import N_
+
 #: The HTTP status of each error code.
 STATUS = {
     "bad_request": 400,
@@ -23,6 +25,25 @@ STATUS = {
     "not_installed": 503,
     "internal": 500,
 }
+
+#: What the API says for an HTTP error that carries werkzeug's own English description.
+HTTP_MESSAGES = {
+    400: N_("The request is malformed: check it and send it again."),
+    401: N_("Sign in, or send a personal access token."),
+    403: N_("You are not allowed to do this."),
+    404: N_("No such API route."),
+    413: N_("The request is too large."),
+    415: N_("Send the body in a format this route takes."),
+    429: N_("Too many requests: wait a moment and try again."),
+}
+#: Flask-WTF's CSRF messages, which the API passes on: here for the catalogues.
+CSRF_MESSAGES = (
+    N_("The CSRF token is missing."),
+    N_("The CSRF session token is missing."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF tokens do not match."),
+)
 
 
 class PatError(Exception):

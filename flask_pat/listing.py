@@ -18,6 +18,7 @@ from .context import db as _db
 from .context import ext as _ext
 from .context import utcnow
 from .errors import invalid
+from .i18n import gettext as _
 
 STATUSES = ("active", "expiring", "expired", "revoked")
 SORT_KEYS = ("name", "expires_at", "created_at", "last_used_at")
@@ -80,13 +81,21 @@ def list_tokens(
 ) -> Page:
     """A page of ``user``'s tokens, filtered, sorted and counted in two queries."""
     if status is not None and status not in STATUSES:
-        raise invalid("status", f"Choose a status among: {', '.join(STATUSES)}.")
+        raise invalid(
+            "status", _("Choose a status among: %(statuses)s.", statuses=", ".join(STATUSES))
+        )
     if sort.lstrip("-") not in SORT_KEYS or sort.startswith("--"):
-        raise invalid("sort", f"Sort by one of: {', '.join(SORT_KEYS)}, with - for descending.")
+        raise invalid(
+            "sort",
+            _("Sort by one of: %(keys)s, with - for descending.", keys=", ".join(SORT_KEYS)),
+        )
     if per_page not in PAGE_SIZES:
-        raise invalid("per_page", f"Choose a page size among: {', '.join(map(str, PAGE_SIZES))}.")
+        raise invalid(
+            "per_page",
+            _("Choose a page size among: %(sizes)s.", sizes=", ".join(map(str, PAGE_SIZES))),
+        )
     if page < 1:
-        raise invalid("page", "Pages start at 1.")
+        raise invalid("page", _("Pages start at 1."))
     db = _db()
     Token = _ext().Token
     conditions = [Token.user_id == _ext().user_id(user)]

@@ -15,6 +15,8 @@ from flask import current_app
 
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError, invalid
+from .i18n import gettext as _
+from .i18n import ngettext
 
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 MAX_NAME_LENGTH = 100
@@ -28,15 +30,17 @@ _REFUSED_CHARS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u20
 def clean_name(raw: object) -> tuple[str, str]:
     """The stored name and its case-folded key, or a 422 saying what to change."""
     if not isinstance(raw, str):
-        raise invalid("name", "Enter the token's name as text.")
+        raise invalid("name", _("Enter the token's name as text."))
     name = unicodedata.normalize("NFC", raw).strip()
     if not name:
-        raise invalid("name", "Enter a name for the token.")
+        raise invalid("name", _("Enter a name for the token."))
     if len(name) > MAX_NAME_LENGTH:
-        raise invalid("name", f"Use at most {MAX_NAME_LENGTH} characters for the name.")
+        raise invalid(
+            "name", _("Use at most %(count)d characters for the name.", count=MAX_NAME_LENGTH)
+        )
     for char in name:
         if unicodedata.category(char) in ("Cc", "Cs") or char in _REFUSED_CHARS:
-            raise invalid("name", "Remove control and text-direction characters from the name.")
+            raise invalid("name", _("Remove control and text-direction characters from the name."))
     return name, name.casefold()
 
 
@@ -48,30 +52,35 @@ def lifetime(unit: object, value: object) -> timedelta | None:
     if not isinstance(unit, str) or unit not in units:
         raise PatError(
             "invalid",
-            f"Choose an expiration unit among: {', '.join(units)}.",
-            {"expiration": [f"Choose one of: {', '.join(units)}."]},
+            _("Choose an expiration unit among: %(units)s.", units=", ".join(units)),
+            {"expiration": [_("Choose one of: %(units)s.", units=", ".join(units))]},
         )
     if unit == "never":
         if value is not None:
-            raise invalid("expiration", "A token that never expires takes no value.")
+            raise invalid("expiration", _("A token that never expires takes no value."))
         if max_lifetime is not None:
-            raise invalid("expiration", "Tokens must expire here: choose a unit and a value.")
+            raise invalid("expiration", _("Tokens must expire here: choose a unit and a value."))
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid("expiration", "Enter the number of units as a whole number from 1.")
+        raise invalid("expiration", _("Enter the number of units as a whole number from 1."))
     limit = max_lifetime if max_lifetime is not None else HARD_MAX_LIFETIME
     # Compare in whole seconds: a huge value would overflow timedelta.
     if value * UNIT_SECONDS[unit] > limit.total_seconds():
-        raise invalid("expiration", f"Choose a lifetime of at most {_describe(limit)}.")
+        raise invalid(
+            "expiration", _("Choose a lifetime of at most %(span)s.", span=_describe(limit))
+        )
     return timedelta(seconds=value * UNIT_SECONDS[unit])
 
 
 def _describe(span: timedelta) -> str:
     seconds = int(span.total_seconds())
-    for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600)):
-        if seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{math.ceil(seconds / 60)} minutes"
+    if seconds % 604800 == 0:
+        return ngettext("%(num)d week", "%(num)d weeks", seconds // 604800)
+    if seconds % 86400 == 0:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds % 3600 == 0:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
 
 
 def clean_scopes(raw: object) -> list[str]:
@@ -80,14 +89,18 @@ def clean_scopes(raw: object) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
-        raise invalid("scopes", "Send the scopes as a list of scope names.")
+        raise invalid("scopes", _("Send the scopes as a list of scope names."))
     unknown = sorted(set(raw) - set(declared))
     if unknown:
         if not declared:
-            raise invalid("scopes", "This application has no scopes: send an empty list.")
+            raise invalid("scopes", _("This application has no scopes: send an empty list."))
         raise invalid(
             "scopes",
-            f"Unknown scope(s) {', '.join(unknown)}; choose among {', '.join(declared)}.",
+            _(
+                "Unknown scope(s) %(unknown)s; choose among %(declared)s.",
+                unknown=", ".join(unknown),
+                declared=", ".join(declared),
+            ),
         )
     return [name for name in declared if name in raw]
 
@@ -116,13 +129,13 @@ def project_key(user: Any, project_id: object) -> str | None:
     if project_id is None:
         return None
     if projects_for(user) is None:
-        raise invalid("project_id", "This application has no projects: leave it out.")
+        raise invalid("project_id", _("This application has no projects: leave it out."))
     if isinstance(project_id, bool) or not isinstance(project_id, (str, int)):
-        raise invalid("project_id", "Send the project's id as a string or an integer.")
+        raise invalid("project_id", _("Send the project's id as a string or an integer."))
     project = find_project(user, project_id)
     if project is None:
-        raise invalid("project_id", "Choose one of your projects.")
+        raise invalid("project_id", _("Choose one of your projects."))
     key = json.dumps(project["id"])
     if len(key) > MAX_PROJECT_KEY_LENGTH:
-        raise invalid("project_id", "This project's id is too long to bind a token to.")
+        raise invalid("project_id", _("This project's id is too long to bind a token to."))
     return key

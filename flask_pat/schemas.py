@@ -9,7 +9,27 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .config import PAGE_SIZES
+from .i18n import N_, lazy_gettext
+from .i18n import gettext as _
 from .listing import SORT_KEYS, STATUSES
+
+#: marshmallow's own messages for the fields below, so the catalogues translate them too.
+FIELD_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid integer."),
+    N_("Number too large."),
+    N_("Not a valid boolean."),
+    N_("Not a valid list."),
+    N_("Invalid type."),
+    N_("Invalid input type."),
+    N_("Unknown field."),
+)
+#: Formatted by marshmallow with ``{choices}`` when the choice is wrong.
+ONE_OF = lazy_gettext("Choose one of: {choices}.")
 
 
 class StrictInteger(fields.Integer):
@@ -20,13 +40,13 @@ class StrictInteger(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool):
-            raise ValidationError("Not a valid integer.")
+            raise ValidationError(_("Not a valid integer."))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _no_nul(value: str) -> None:
     if "\x00" in value:
-        raise ValidationError("Remove the NUL character.")
+        raise ValidationError(_("Remove the NUL character."))
 
 
 class ExpirationSchema(Schema):
@@ -69,14 +89,17 @@ class TokenListQuerySchema(Schema):
         unknown = RAISE
 
     q = fields.String(load_default="", validate=_no_nul)
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES, error=ONE_OF))
     project = fields.String(load_default=None, validate=_no_nul)
     sort = fields.String(
         load_default="-created_at",
-        validate=validate.OneOf([*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]),
+        validate=validate.OneOf([*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)], error=ONE_OF),
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=10, validate=validate.OneOf(PAGE_SIZES))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error=lazy_gettext("Enter a whole number from {min}.")),
+    )
+    per_page = fields.Integer(load_default=10, validate=validate.OneOf(PAGE_SIZES, error=ONE_OF))
 
 
 class IdeQuerySchema(Schema):

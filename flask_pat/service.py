@@ -71,16 +71,19 @@ def create(
             db.session.rollback()
             raise PatError(
                 "limit_reached",
-                f"You have reached the limit of {config['PAT_MAX_TOKENS_PER_USER']} tokens:"
-                " delete a token you no longer use first.",
+                _(
+                    "You have reached the limit of %(limit)d tokens: delete a token you no"
+                    " longer use first.",
+                    limit=config["PAT_MAX_TOKENS_PER_USER"],
+                ),
             )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise PatError(
             "conflict",
-            "This name is already used by another of your tokens: choose another name.",
-            {"name": ["This name is already used by another of your tokens."]},
+            _("This name is already used by another of your tokens: choose another name."),
+            {"name": [_("This name is already used by another of your tokens.")]},
         ) from None
     except BaseException:
         db.session.rollback()
@@ -113,7 +116,7 @@ def get(user: Any, token_id: int) -> Any:
         sa.select(Token).where(Token.id == token_id, Token.user_id == _ext().user_id(user))
     )
     if token is None:
-        raise PatError("not_found", "No such token: it may have been deleted.")
+        raise PatError("not_found", _("No such token: it may have been deleted."))
     return token
 
 
@@ -124,7 +127,7 @@ def commit() -> None:
     except StaleDataError:
         # Another request deleted the token between our read and this write.
         _db().session.rollback()
-        raise PatError("not_found", "No such token: it may have been deleted.") from None
+        raise PatError("not_found", _("No such token: it may have been deleted.")) from None
     except BaseException:
         _db().session.rollback()
         raise
@@ -163,7 +166,7 @@ def restore(user: Any, token: Any, *, actor: str = "owner") -> Any:
             ),
         )
     if token.expires_at is not None and token.expires_at <= utcnow():
-        raise PatError("expired", "This token has expired: rotate it to get a working secret.")
+        raise PatError("expired", _("This token has expired: rotate it to get a working secret."))
     if token.revoked_at is not None:
         token.revoked_at = None
         token.revoked_reason = None
