@@ -16,16 +16,20 @@ from werkzeug.local import LocalProxy
 
 from . import authentication, signals
 from .errors import Rejected, error_body
+from .i18n import N_
+from .i18n import gettext as _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Why a presented token authenticated nobody, as told in ``error_description``.
+#: Why a presented token authenticated nobody, as told in ``error_description``. That stays
+#: English (RFC 6750 allows only ASCII there, and clients match on it); the JSON ``message``
+#: says it in the user's language.
 DESCRIPTIONS = {
-    "malformed": "The token is malformed: check that it was copied whole.",
-    "unknown": "The token is unknown: it may have been deleted or rotated.",
-    "revoked": "The token has been revoked.",
-    "expired": "The token has expired.",
-    "inactive user": "The token's user is inactive.",
+    "malformed": N_("The token is malformed: check that it was copied whole."),
+    "unknown": N_("The token is unknown: it may have been deleted or rotated."),
+    "revoked": N_("The token has been revoked."),
+    "expired": N_("The token has expired."),
+    "inactive user": N_("The token's user is inactive."),
 }
 
 
@@ -95,7 +99,7 @@ def _before_request() -> Response | None:
         app.extensions["pat"].db.session.rollback()
         login_manager._update_request_context_with_user(None)
         response = jsonify(
-            error_body("unavailable", "The token could not be checked: try again shortly.")
+            error_body("unavailable", _("The token could not be checked: try again shortly."))
         )
         response.status_code = 503
         response.headers["Retry-After"] = "5"
@@ -203,10 +207,10 @@ def unauthorized_response() -> Response:
     if reason is not None:
         description = DESCRIPTIONS[reason]
         challenge = f'Bearer realm="api", error="invalid_token", error_description="{description}"'
-        message = f"{description} Create a new token, or sign in."
+        message = _("%(reason)s Create a new token, or sign in.", reason=_(description))
     else:
         challenge = 'Bearer realm="api"'
-        message = "Sign in, or send a personal access token as Authorization: Bearer <token>."
+        message = _("Sign in, or send a personal access token as Authorization: Bearer <token>.")
     response = jsonify(error_body("unauthorized", message))
     response.status_code = 401
     response.headers["WWW-Authenticate"] = challenge
@@ -219,7 +223,10 @@ def insufficient_scope_response(scopes: tuple[str, ...]) -> Response:
     response = jsonify(
         error_body(
             "insufficient_scope",
-            f"This token lacks the scope(s) {wanted}: create a token that has them.",
+            _(
+                "This token lacks the scope(s) %(scopes)s: create a token that has them.",
+                scopes=wanted,
+            ),
         )
     )
     response.status_code = 403

@@ -24,6 +24,8 @@ from flask.cli import AppGroup
 from . import context, listing, maintenance, rules, service
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
+from .i18n import gettext as _
+from .i18n import ngettext
 from .schemas import TokenSchema
 
 if TYPE_CHECKING:
@@ -73,7 +75,10 @@ class Duration(_ExpirationType):
         match = _DURATION.fullmatch(text)
         if match is None:
             self.fail(
-                f"{value!r} is not a duration: write it like 30d, 12h, 90m, 2w or never.",
+                _(
+                    "%(value)s is not a duration: write it like 30d, 12h, 90m, 2w or never.",
+                    value=repr(value),
+                ),
                 param,
                 ctx,
             )
@@ -93,11 +98,24 @@ class Age(_AgeType):
         match = _DURATION.fullmatch(str(value).strip())
         if match is None:
             self.fail(
-                f"{value!r} is not a duration: write it like 30d, 12h, 90m or 2w.", param, ctx
+                _(
+                    "%(value)s is not a duration: write it like 30d, 12h, 90m or 2w.",
+                    value=repr(value),
+                ),
+                param,
+                ctx,
             )
         seconds = int(match[1]) * rules.UNIT_SECONDS[_UNITS[match[2]]]
         if seconds > HARD_MAX_LIFETIME.total_seconds():
-            self.fail(f"{value!r} is too long: use at most {HARD_MAX_LIFETIME.days}d.", param, ctx)
+            self.fail(
+                _(
+                    "%(value)s is too long: use at most %(days)dd.",
+                    value=repr(value),
+                    days=HARD_MAX_LIFETIME.days,
+                ),
+                param,
+                ctx,
+            )
         return timedelta(seconds=seconds)
 
 
@@ -135,7 +153,9 @@ def _find_user(raw: str) -> Any:
             # An id out of the column's range (PostgreSQL's 32-bit INTEGER) names no one.
             ext.db.session.rollback()
     if user is None:
-        raise CommandError(f"No user with id {raw!r}: check the id (the user's primary key).")
+        raise CommandError(
+            _("No user with id %(id)s: check the id (the user's primary key).", id=repr(raw))
+        )
     return user
 
 
@@ -146,7 +166,9 @@ def _find_token(raw: str) -> tuple[Any, Any]:
     if _TOKEN_ID.fullmatch(raw) and int(raw) <= _MAX_ID:
         token = ext.db.session.get(ext.Token, int(raw))
     if token is None:
-        raise CommandError(f"No token with id {raw!r}: see the ids with 'flask pat list'.")
+        raise CommandError(
+            _("No token with id %(id)s: see the ids with 'flask pat list'.", id=repr(raw))
+        )
     return token, ext.db.session.get(ext.user_model, token.user_id)
 
 
@@ -200,7 +222,17 @@ def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
         for token in tokens:
             click.echo(json.dumps(_token_dict(token, schema), default=str))
         return
-    header = ("ID", "USER", "NAME", "TOKEN", "CREATED", "EXPIRES", "LAST USED", "STATUS", "SCOPES")
+    header = (
+        _("ID"),
+        _("USER"),
+        _("NAME"),
+        _("TOKEN"),
+        _("CREATED"),
+        _("EXPIRES"),
+        _("LAST USED"),
+        _("STATUS"),
+        _("SCOPES"),
+    )
     rows = []
     for token in tokens:
         rows.append(
@@ -210,8 +242,8 @@ def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
                 token.name,
                 f"...{token.last4}",
                 _when(token.created_at, "-"),
-                _when(token.expires_at, "never"),
-                _when(token.last_used_at, "never"),
+                _when(token.expires_at, _("never")),
+                _when(token.last_used_at, _("never")),
                 schema.get_status(token),
                 " ".join(token.scopes) or "-",
             )
@@ -237,7 +269,7 @@ def create_command(
 ) -> None:
     """Create a token and print its secret alone on stdout."""
     user = _find_user(user_id)
-    _, secret = _run(service.create, user, name, expires, list(scopes))
+    _token, secret = _run(service.create, user, name, expires, list(scopes))
     click.echo(secret)
 
 
@@ -259,7 +291,7 @@ def revoke_command(token_id: str) -> None:
     """Revoke a token: it stops working at once."""
     token, user = _find_token(token_id)
     _run(service.revoke, user, token)
-    click.echo(f"Revoked token {token.id} ({token.name}).")
+    click.echo(_("Revoked token %(id)s (%(name)s).", id=token.id, name=token.name))
 
 
 @pat_cli.command("restore")
@@ -268,7 +300,7 @@ def restore_command(token_id: str) -> None:
     """Make a revoked token work again, unless it has expired."""
     token, user = _find_token(token_id)
     _run(service.restore, user, token)
-    click.echo(f"Restored token {token.id} ({token.name}).")
+    click.echo(_("Restored token %(id)s (%(name)s).", id=token.id, name=token.name))
 
 
 @pat_cli.command("rotate")
@@ -276,7 +308,7 @@ def restore_command(token_id: str) -> None:
 def rotate_command(token_id: str) -> None:
     """Give a token a new secret and print it; the old one stops working."""
     token, user = _find_token(token_id)
-    _, secret = _run(service.rotate, user, token)
+    _token, secret = _run(service.rotate, user, token)
     click.echo(secret)
 
 
@@ -286,11 +318,12 @@ def rotate_command(token_id: str) -> None:
 def delete_command(token_id: str, yes: bool) -> None:
     """Delete a token for good."""
     token, user = _find_token(token_id)
-    label = f"token {token.id} ({token.name}) of user {token.user_id}"
+    names = {"id": token.id, "name": token.name, "user": token.user_id}
     if not yes:
-        click.confirm(f"Delete {label} for good?", abort=True, err=True)
+        question = _("Delete token %(id)s (%(name)s) of user %(user)s for good?", **names)
+        click.confirm(question, abort=True, err=True)
     _run(service.delete, user, token)
-    click.echo(f"Deleted {label}.")
+    click.echo(_("Deleted token %(id)s (%(name)s) of user %(user)s.", **names))
 
 
 @pat_cli.command("expiring")
@@ -324,7 +357,7 @@ def prune_command(older_than: timedelta) -> None:
     deleted = 0
     if _on_terminal():
         with click.progressbar(
-            length=maintenance.count_prunable(older_than), label="Deleting tokens"
+            length=maintenance.count_prunable(older_than), label=_("Deleting tokens")
         ) as bar:
             for count in maintenance.prune(older_than):
                 deleted += count
@@ -332,4 +365,4 @@ def prune_command(older_than: timedelta) -> None:
     else:
         for count in maintenance.prune(older_than):
             deleted += count
-    click.echo(f"Deleted {deleted} token{'' if deleted == 1 else 's'}.")
+    click.echo(ngettext("Deleted %(num)d token.", "Deleted %(num)d tokens.", deleted))
