@@ -43,11 +43,16 @@ bench: $(VENV)/.installed-bench
 ## Extract the messages of the code, update the de/es/fr catalogues and compile them.
 ## New messages arrive untranslated: translate them in each .po, then run it again.
 POT := flask_pat/translations/flask_pat.pot
+LANGUAGES := de es fr
 translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k ngettext:1,2 \
 		--add-location=file --sort-by-file --no-wrap \
 		--project=flask-pat --copyright-holder="flask-pat contributors" \
 		--msgid-bugs-address="" -o $(POT) flask_pat
+	for lang in $(LANGUAGES); do \
+		test -f flask_pat/translations/$$lang/LC_MESSAGES/flask_pat.po || \
+		$(BIN)/pybabel init -i $(POT) -d flask_pat/translations -D flask_pat -l $$lang --no-wrap; \
+	done
 	$(BIN)/pybabel update -i $(POT) -d flask_pat/translations -D flask_pat \
 		--ignore-obsolete --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile --statistics -d flask_pat/translations -D flask_pat

@@ -57,3 +57,8 @@ def test_every_static_file_in_the_tree_is_in_the_wheel(wheel_names: list[str]) -
     }
     assert on_disk
     assert on_disk <= set(wheel_names)
+
+
+def test_wheel_has_the_compiled_catalogues(wheel_names: list[str]) -> None:
+    for lang in ("de", "es", "fr"):
+        assert f"flask_pat/translations/{lang}/LC_MESSAGES/flask_pat.mo" in wheel_names
