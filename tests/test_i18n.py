@@ -310,3 +310,27 @@ def test_a_host_adds_a_language_and_rewords_a_message(
     # The rest of flask-pat's Spanish catalogue still applies.
     unknown = _create(app, client, {"name": "x", "colour": 1}, "es").get_json()["error"]
     assert unknown["fields"] == {"colour": ["Campo desconocido."]}
+
+
+def test_messages_flask_pat_lacks_come_from_the_hosts_catalogue(
+    host_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    # A PAT_BASE_TEMPLATE around the page calls the same _() as the page: the host's own
+    # words ("messages" domain) must keep their translation.
+    directory = tmp_path / "translations"
+    folder = directory / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="es", domain="messages")
+    catalog.add("Sign out", "Cerrar sesión")
+    with open(folder / "messages.mo", "wb") as f:
+        write_mo(f, catalog)
+    app, _db, _pat, _User = host_app(BABEL_TRANSLATION_DIRECTORIES=str(directory))
+    _babel(app)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert i18n.gettext("Sign out") == "Cerrar sesión"
+        assert i18n.gettext("Unknown field.") == "Campo desconocido."
+        assert i18n.ngettext("%(num)d day", "%(num)d days", 3) == "3 días"
+        assert i18n.ngettext("%(num)d day", "%(num)d days", 1) == "1 día"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert i18n.gettext("Sign out") == "Sign out"
+        assert i18n.ngettext("%(num)d day", "%(num)d days", 3) == "3 days"
