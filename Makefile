@@ -48,7 +48,10 @@ translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k ngettext:1,2 \
 		--add-location=file --sort-by-file --no-wrap \
 		--project=flask-pat --copyright-holder="flask-pat contributors" \
-		--msgid-bugs-address="" -o $(POT) flask_pat
+		--msgid-bugs-address="" -o $(POT).new flask_pat
+	@# Keep the old template (and so the catalogues) when only its date would change.
+	@if diff -q -I '^"POT-Creation-Date' $(POT) $(POT).new >/dev/null 2>&1; \
+		then rm $(POT).new; else mv $(POT).new $(POT); fi
 	for lang in $(LANGUAGES); do \
 		test -f flask_pat/translations/$$lang/LC_MESSAGES/flask_pat.po || \
 		$(BIN)/pybabel init -i $(POT) -d flask_pat/translations -D flask_pat -l $$lang --no-wrap; \
