@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 if TYPE_CHECKING:
     from babel.support import Translations
@@ -161,8 +161,11 @@ def _chosen_locale() -> str | None:
         return None
     try:
         chosen = flask_babel.get_locale()
-    except RuntimeError:
-        # A selector that reads the request, asked outside one (a CLI command).
+    except Exception:
+        if has_request_context():
+            raise  # the host's selector is broken for its own pages too
+        # A selector that reads the request (or the signed-in user), asked outside one: a
+        # CLI command. Its messages are still worth reading, in the default locale.
         chosen = current_app.config.get("BABEL_DEFAULT_LOCALE", ENGLISH)
     return None if chosen is None else str(chosen)
 

@@ -334,3 +334,14 @@ def test_messages_flask_pat_lacks_come_from_the_hosts_catalogue(
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert i18n.gettext("Sign out") == "Sign out"
         assert i18n.ngettext("%(num)d day", "%(num)d days", 3) == "3 days"
+
+
+def test_cli_with_a_selector_that_reads_the_signed_in_user(host_app: Callable[..., Any]) -> None:
+    from flask_login import current_user
+
+    app, _db, _pat, _User = host_app(BABEL_DEFAULT_LOCALE="fr")
+    # Outside a request current_user is None: the selector fails, the default locale speaks.
+    Babel(app, locale_selector=lambda: current_user.locale)
+    result = _cli(app, "revoke", "abc")
+    assert result.exit_code == 2
+    assert "Aucun jeton avec l’identifiant 'abc'" in result.output
