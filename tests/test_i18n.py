@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from click.testing import Result
@@ -22,6 +21,11 @@ from flask_babel import Babel
 from flask_pat import i18n
 
 from .conftest import bearer, sign_in
+
+try:
+    from babel.messages.frontend import parse_mapping_cfg
+except ImportError:  # Babel before 2.14
+    from babel.messages.frontend import parse_mapping as parse_mapping_cfg
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "flask_pat" / "translations"
