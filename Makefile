@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz clean translations
+.PHONY: demo test lint bench fuzz clean translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ translations: $(VENV)/.installed-test
 	$(BIN)/pybabel update -i $(POT) -d flask_pat/translations -D flask_pat \
 		--ignore-obsolete --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile --statistics -d flask_pat/translations -D flask_pat
+
+## Fail when a catalogue is out of step with the code (also part of make test).
+check-translations: $(VENV)/.installed-test
+	$(BIN)/pytest tests/test_i18n.py -k catalogue -p no:cacheprovider
 
 ## A longer fuzzing run of the JSON API.
 fuzz: $(VENV)/.installed-test
