@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -502,6 +503,26 @@ def test_a_body_over_1_mib_is_refused_before_it_is_read(
     response = app.test_client().post(GITHUB, data=body, headers=headers)
     assert response.status_code == 200
     assert token_row(app, token_id).revoked_reason == "leaked"
+
+
+def test_a_body_without_a_length_is_read_no_further_than_the_limit(
+    app: Flask, user: Any, make_token: Any, key: Key, keys_server: KeysServer
+) -> None:
+    """Chunked: no Content-Length to refuse early, so reading stops once past 1 MiB."""
+    token_id, secret = make_token(user)
+    body, headers = signed(report_of(secret), key)
+    stream = io.BytesIO(body + b" " * (2 * 1024 * 1024))
+    response = app.test_client().post(
+        GITHUB,
+        input_stream=stream,
+        headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert stream.tell() <= 1024 * 1024 + 64 * 1024
+    assert token_row(app, token_id).revoked_at is None
+    assert keys_server.fetches == 0
 
 
 @pytest.mark.parametrize(
