@@ -26,6 +26,8 @@ bp = api.bp
 
 KEY_ID_HEADER = "Github-Public-Key-Identifier"
 SIGNATURE_HEADER = "Github-Public-Key-Signature"
+#: The most a GitHub report may hold: one report may name many tokens.
+LEAK_REPORT_LIMIT = 1024 * 1024
 #: How many credentials one revoke request may name.
 MAX_CREDENTIALS = 1000
 _MAX_URL = 2000
@@ -36,13 +38,14 @@ api.PUBLIC_ENDPOINTS.update({"pat.api.leaks_github", "pat.api.credentials_revoke
 
 
 @bp.post("/leaks/github")
+@bodies.body_limit(LEAK_REPORT_LIMIT)
 def leaks_github() -> ResponseReturnValue:
     """GitHub's secret scanning partner protocol: revoke the reported tokens of this app."""
     keys_url = current_app.config["PAT_SECRET_SCANNING_KEYS_URL"]
     if not keys_url:
         # Not enrolled: the route does not exist, and nothing reaches out to the network.
         raise PatError("not_found", _("No such API route."))
-    body = bodies.read_body(bodies.LEAK_REPORT_LIMIT)
+    body = _body()
     try:
         signing.key_ring(keys_url).verify(
             body, request.headers.get(KEY_ID_HEADER), request.headers.get(SIGNATURE_HEADER)
@@ -89,6 +92,12 @@ def leaks_github() -> ResponseReturnValue:
     )
 
 
+def _body() -> bytes:
+    """The raw body, read up to the route's limit (413 ``too_large`` beyond it)."""
+    bodies.read_limited()  # a no-op where the API's request hook has read it already
+    return request.get_data(cache=True)
+
+
 def _parse_report(body: bytes) -> list[dict[str, Any]]:
     """The report's entries, each with ``token`` and ``type``; ``url`` and ``source`` kept
     when given (cut to a storable length)."""
@@ -124,7 +133,7 @@ def credentials_revoke() -> ResponseReturnValue:
         raise PatError(
             "bad_request", _("Send a JSON body with the header Content-Type: application/json.")
         )
-    body = bodies.read_body(bodies.API_LIMIT)
+    body = _body()
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
