@@ -470,6 +470,19 @@ def test_a_broken_keys_document_is_never_trusted(
         server.server_close()
 
 
+def test_a_keys_url_that_is_not_http_is_never_read(
+    app: Flask, user: Any, make_token: Any, key: Key, tmp_path: Path
+) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]}))
+    app.config["PAT_SECRET_SCANNING_KEYS_URL"] = keys.as_uri()
+    token_id, secret = make_token(user)
+    body, headers = signed(report_of(secret), key)
+    response = app.test_client().post(GITHUB, data=body, headers=headers)
+    assert response.status_code == 503
+    assert token_row(app, token_id).revoked_at is None
+
+
 @pytest.mark.parametrize("keys_url", [None, ""])
 def test_without_a_keys_url_the_route_is_not_there_and_nothing_is_fetched(
     app: Flask, user: Any, make_token: Any, key: Key, keys_server: KeysServer, keys_url: Any
@@ -816,9 +829,25 @@ def test_gunicorn_refuses_a_leaked_token_right_after_the_report(
     while call("GET", "/notes", headers=bearer(by_value)).status_code != 401:
         assert time.monotonic() < deadline, "the credential was not revoked"
         time.sleep(0.05)
-    # Every following request, whichever worker takes it, is refused.
+    # Every following request is refused, by either worker: one request holds a worker
+    # while another goes to the other.
     for secret in (reported, by_value):
-        for _ in range(6):
-            refused = call("GET", "/notes", headers=bearer(secret))
-            assert refused.status_code == 401
-            assert "revoked" in refused.headers["WWW-Authenticate"]
+        workers: set[str] = set()
+        for _ in range(10):
+            held: list[requests.Response] = []
+            thread = threading.Thread(
+                target=lambda s=secret, into=held: into.append(
+                    call("GET", "/notes?hold=1", headers=bearer(s))
+                )
+            )
+            thread.start()
+            time.sleep(0.3)
+            quick = call("GET", "/notes", headers=bearer(secret))
+            thread.join(timeout=15)
+            for refused in (*held, quick):
+                assert refused.status_code == 401
+                assert "revoked" in refused.headers["WWW-Authenticate"]
+                workers.add(refused.headers["X-Worker-Pid"])
+            if len(workers) == 2:
+                break
+        assert len(workers) == 2, "the second worker never answered"
