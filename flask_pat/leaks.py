@@ -3,12 +3,13 @@ reason ``leaked``, an event each, in one transaction. Nothing here knows of HTTP
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from . import events, signals
 from . import tokens as token_text
@@ -70,15 +71,19 @@ def revoke_leaked(
     One query finds them all (and locks them, so that two reports of one token record
     one event). A live token is revoked; one its owner revoked becomes ``leaked`` too, so
     it can no longer be restored; one already revoked by an administrator or as leaked is
-    left alone. Each change records a ``leaked`` event, all in one transaction; after the
-    commit ``token_revoked`` (for those that were working) and ``token_leaked`` are sent.
+    left alone. Each change records a ``leaked`` event, all in one transaction and a few
+    statements whatever the batch's size; after the commit ``token_revoked`` (for those
+    that were working) and ``token_leaked`` are sent. ``ip`` and ``user_agent`` are those of
+    the client that reported them (by default the current request's).
     """
     outcome = Outcome()
     if not leaks:
         return outcome
     ext = _ext()
-    db = _db()
     Token, User = ext.Token, ext.user_model
+    if ip is None and user_agent is None and has_request_context():
+        ip = request.remote_addr
+        user_agent = (request.user_agent.string or "")[: events.MAX_USER_AGENT] or None
     statement = (
         sa.select(Token, User)
         .join(User, Token.user_id == ext.user_pk)
@@ -88,7 +93,7 @@ def revoke_leaked(
     )
     now = utcnow()
     changed: list[tuple[Any, Any, Leak, bool]] = []
-    session = db.session()
+    session = _db().session()
     # What was just written is what the signals show: reloading each token after the
     # commit would cost a query per token.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
@@ -97,15 +102,30 @@ def revoke_leaked(
             outcome.existing.add(token.token_hash)
             if token.revoked_at is not None and token.revoked_reason in _FINAL_REASONS:
                 continue
-            leak = leaks[token.token_hash]
             was_working = token.revoked_at is None
             if was_working:
                 token.revoked_at = now
             token.revoked_reason = "leaked"
-            row = events.record(token, "leaked", actor="system", detail=leak.detail())
-            if ip is not None or user_agent is not None:
-                row.ip, row.user_agent = ip, user_agent
-            changed.append((token, user, leak, was_working))
+            changed.append((token, user, leaks[token.token_hash], was_working))
+        if changed:
+            session.flush()
+            # One multi-row insert rather than an ORM object (and a statement) per event.
+            session.execute(
+                ext.Event.__table__.insert(),
+                [
+                    {
+                        "token_id": token.id,
+                        "user_id": token.user_id,
+                        "event": "leaked",
+                        "at": now,
+                        "actor": "system",
+                        "ip": ip,
+                        "user_agent": user_agent,
+                        "detail_text": json.dumps(leak.detail(), sort_keys=True),
+                    }
+                    for token, _, leak, _ in changed
+                ],
+            )
         session.commit()
     except BaseException:
         session.rollback()
