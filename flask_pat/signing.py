@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import logging
 import threading
@@ -41,19 +42,28 @@ class BadSignature(Exception):
 
 
 def fetch_keys_document(url: str) -> Any:
-    """The parsed JSON at ``url`` (http or https only), read with a timeout and a size cap."""
+    """The parsed JSON at ``url`` (http or https only), read within :data:`FETCH_TIMEOUT`
+    seconds in all and at most :data:`MAX_KEYS_DOCUMENT` bytes."""
     if not url.lower().startswith(("https://", "http://")):
         raise KeysUnavailable(f"the keys URL must be http or https: {url!r}")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    deadline = time.monotonic() + FETCH_TIMEOUT
+    chunks: list[bytes] = []
+    size = 0
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-            data = response.read(MAX_KEYS_DOCUMENT + 1)
-    except (urllib.error.URLError, OSError, ValueError) as error:
+            # The timeout bounds each read; the deadline bounds a server that dribbles.
+            while chunk := response.read(64 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_KEYS_DOCUMENT:
+                    raise KeysUnavailable(f"the keys document at {url} is too large")
+                if time.monotonic() > deadline:
+                    raise KeysUnavailable(f"the keys document at {url} took too long")
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         raise KeysUnavailable(f"cannot fetch {url}: {error}") from None
-    if len(data) > MAX_KEYS_DOCUMENT:
-        raise KeysUnavailable(f"the keys document at {url} is too large")
     try:
-        return json.loads(data)
+        return json.loads(b"".join(chunks))
     except ValueError:
         raise KeysUnavailable(f"the keys document at {url} is not JSON") from None
 
