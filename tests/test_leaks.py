@@ -616,6 +616,28 @@ def test_no_sign_in_and_no_csrf_even_under_the_hosts_csrfprotect(
     assert token_row(app, ids[1]).revoked_reason == "leaked"
 
 
+def test_a_signed_in_session_or_a_token_needs_no_csrf_token_here(
+    app: Flask, user: Any, make_token: Any, key: Key
+) -> None:
+    """No ambient authority is used: a session cookie without X-CSRF-Token, or a token
+    that may not manage tokens, is neither needed nor refused."""
+    _, first = make_token(user, "first")
+    _, second = make_token(user, "second")
+    _, third = make_token(user, "third")
+    session = app.test_client()
+    assert session.post(f"/test-login/{user.id}").status_code == 200
+    response = session.post(REVOKE, json={"credentials": [first]})
+    response.close()
+    assert response.status_code == 202
+    body, headers = signed(report_of(second), key)
+    assert session.post(GITHUB, data=body, headers=headers).status_code == 200
+    response = app.test_client().post(REVOKE, json={"credentials": [third]}, headers=bearer(third))
+    response.close()
+    assert response.status_code == 202
+    for secret in (first, second, third):
+        assert app.test_client().get("/notes", headers=bearer(secret)).status_code == 401
+
+
 def test_the_openapi_document_describes_the_leak_routes(app: Flask) -> None:
     document = app.test_client().get(f"{PREFIX}/openapi.json").get_json()
     github = document["paths"][GITHUB]["post"]
