@@ -366,3 +366,7 @@ def prune_command(older_than: timedelta) -> None:
         for count in maintenance.prune(older_than):
             deleted += count
     click.echo(ngettext("Deleted %(num)d token.", "Deleted %(num)d tokens.", deleted))
+
+
+# More commands, each in a module of its own, register themselves on pat_cli.
+from . import scan_cli  # noqa: E402,F401

@@ -7,6 +7,7 @@ from .i18n import N_
 #: The HTTP status of each error code.
 STATUS = {
     "bad_request": 400,
+    "bad_signature": 400,
     "unauthorized": 401,
     "forbidden": 403,
     "csrf_failed": 403,
