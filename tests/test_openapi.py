@@ -85,6 +85,10 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/tokens/{{token_id}}/restore", "post"),
         (f"{API}/tokens/{{token_id}}/rotate", "post"),
         (f"{API}/tokens/{{token_id}}/ide/{{fmt}}", "get"),
+        (f"{API}/tokens/{{token_id}}/events", "get"),
+        (f"{API}/admin/tokens", "get"),
+        (f"{API}/admin/tokens/{{token_id}}/revoke", "post"),
+        (f"{API}/admin/events", "get"),
         (f"{API}/openapi.json", "get"),
     }
     assert routes_of(app) == expected
