@@ -290,7 +290,7 @@ def token_events(token_id: str) -> ResponseReturnValue:
     """A page of the token's audit trail, newest first."""
     token = service.get(current_user, _token_id(token_id))
     args = _load(PageQuerySchema(), request.args.to_dict())
-    page = events.list_events(token_id=token.id, **args)
+    page = events.list_events(token_id=token.id, user_id=token.user_id, **args)
     return {
         "items": EventSchema(many=True).dump(page.items),
         "page": page.page,
