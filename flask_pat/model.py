@@ -101,7 +101,11 @@ class TokenMixin:
             sa.Index(f"ix_{table}_revoked", "revoked_at"),
             # SQLite would otherwise give the next token a deleted one's id (the largest
             # rowid plus one), and with it the deleted token's audit trail.
-            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4", "sqlite_autoincrement": True},
+            {
+                "mysql_charset": "utf8mb4",
+                "mariadb_charset": "utf8mb4",
+                "sqlite_autoincrement": True,
+            },
         )
 
     @property
@@ -164,7 +168,11 @@ class EventMixin:
             sa.Index(f"ix_{table}_at", "at"),
             # SQLite would otherwise give the next token a deleted one's id (the largest
             # rowid plus one), and with it the deleted token's audit trail.
-            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4", "sqlite_autoincrement": True},
+            {
+                "mysql_charset": "utf8mb4",
+                "mariadb_charset": "utf8mb4",
+                "sqlite_autoincrement": True,
+            },
         )
 
     @property

@@ -67,7 +67,9 @@ def test_only_admins_signed_in_by_session_get_in(
         assert pat.db.session.get(pat.Token, target).revoked_at is None
 
 
-@pytest.mark.parametrize("app_config", [{"PAT_ADMIN": is_admin, "PAT_ALLOW_TOKEN_MANAGEMENT": True}])
+@pytest.mark.parametrize(
+    "app_config", [{"PAT_ADMIN": is_admin, "PAT_ALLOW_TOKEN_MANAGEMENT": True}]
+)
 def test_a_token_is_refused_even_where_tokens_may_manage_tokens(
     app: Flask, admin_user: Any, make_token: Any
 ) -> None:

@@ -77,13 +77,12 @@ def test_events_are_paged_like_the_token_list(api: ApiClient) -> None:
     last = events_of(api, token_id, per_page=5, page=3)
     assert [e["event"] for e in last["items"]] == ["restored", "revoked", "created"]
     assert events_of(api, token_id, per_page=5, page=4)["items"] == []
-    ids = [e["id"] for p in (1, 2, 3) for e in events_of(api, token_id, per_page=5, page=p)["items"]]
+    pages = [events_of(api, token_id, per_page=5, page=p)["items"] for p in (1, 2, 3)]
+    ids = [event["id"] for page in pages for event in page]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 13
 
 
-@pytest.mark.parametrize(
-    "query", [{"per_page": "7"}, {"page": "0"}, {"page": "x"}, {"sort": "id"}]
-)
+@pytest.mark.parametrize("query", [{"per_page": "7"}, {"page": "0"}, {"page": "x"}, {"sort": "id"}])
 def test_bad_event_queries_are_422(api: ApiClient, query: dict[str, str]) -> None:
     token_id = api.create("ci")["token"]["id"]
     response = api.get(f"/tokens/{token_id}/events", query_string=query)
@@ -150,7 +149,8 @@ def test_a_token_revoked_by_an_admin_or_for_a_leak_cannot_be_restored(
         pat = app.extensions["pat"]
         with app.app_context():
             token = pat.db.session.get(pat.Token, token_id)
-            service.revoke(user, token, reason=reason, actor="admin" if reason == "admin" else "system")
+            actor = "admin" if reason == "admin" else "system"
+            service.revoke(user, token, reason=reason, actor=actor)
         shown = api.get(f"/tokens/{token_id}").get_json()
         assert (shown["status"], shown["revoked_reason"]) == ("revoked", reason)
         response = api.post(f"/tokens/{token_id}/restore")
