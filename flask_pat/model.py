@@ -97,6 +97,8 @@ class TokenMixin:
             sa.Index(f"ix_{table}_user_created", "user_id", "created_at"),
             sa.Index(f"ix_{table}_user_expires", "user_id", "expires_at"),
             sa.Index(f"ix_{table}_user_last_used", "user_id", "last_used_at"),
+            # The admin inventory opens on everyone's newest tokens.
+            sa.Index(f"ix_{table}_created", "created_at", "id"),
             sa.Index(f"ix_{table}_expires", "expires_at"),
             sa.Index(f"ix_{table}_revoked", "revoked_at"),
             # SQLite would otherwise give the next token a deleted one's id (the largest
