@@ -23,15 +23,13 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from . import context, events, ide, listing, rules, service
+from . import context, ide, listing, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
 from .errors import STATUS, PatError, error_body
 from .schemas import (
-    EventSchema,
     IdeQuerySchema,
     MetaSchema,
-    PageQuerySchema,
     TokenCreateSchema,
     TokenListQuerySchema,
     TokenSchema,
@@ -283,21 +281,6 @@ def delete_token(token_id: str) -> ResponseReturnValue:
     token = service.get(current_user, _token_id(token_id))
     service.delete(current_user._get_current_object(), token)
     return "", 204
-
-
-@bp.get("/tokens/<token_id>/events")
-def token_events(token_id: str) -> ResponseReturnValue:
-    """A page of the token's audit trail, newest first."""
-    token = service.get(current_user, _token_id(token_id))
-    args = _load(PageQuerySchema(), request.args.to_dict())
-    page = events.list_events(token_id=token.id, user_id=token.user_id, **args)
-    return {
-        "items": EventSchema(many=True).dump(page.items),
-        "page": page.page,
-        "per_page": page.per_page,
-        "total": page.total,
-        "pages": page.pages,
-    }
 
 
 @bp.get("/tokens/<token_id>/ide/<fmt>")

@@ -13,6 +13,7 @@ from flask import has_request_context, request
 
 from .context import db, ext, utcnow
 from .errors import invalid
+from .i18n import gettext as _
 from .listing import Page, check_query
 
 #: What an event records.
@@ -75,7 +76,7 @@ def list_events(
     Deleted tokens' events are listed too: callers decide who may see them.
     """
     if event is not None and event not in EVENTS:
-        raise invalid("event", f"Choose an event among: {', '.join(EVENTS)}.")
+        raise invalid("event", _("Choose an event among: %(events)s.", events=", ".join(EVENTS)))
     check_query(status=None, sort="id", page=page, per_page=per_page, sort_keys=("id",))
     session = db().session
     Event = ext().Event

@@ -18,6 +18,7 @@ from .context import db as _db
 from .context import ext as _ext
 from .context import send
 from .errors import PatError, invalid
+from .i18n import gettext as _
 from .listing import SORT_KEYS, Page, check_query, conditions, ordering
 
 #: What the admin listing sorts by: the user's listing keys, and the owner.
@@ -44,7 +45,9 @@ def is_admin(user: Any) -> bool:
     check = current_app.config["PAT_ADMIN"]
     if check is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(check(user))
+    # The user itself, not Flask-Login's proxy, so the host's callable may compare it.
+    real = getattr(user, "_get_current_object", lambda: user)()
+    return bool(check(real))
 
 
 def user_key(raw: str) -> Any:
@@ -56,13 +59,13 @@ def user_key(raw: str) -> Any:
         return raw
     if python_type is int:
         if not _INTEGER.fullmatch(raw) or abs(int(raw)) >= 2**63:
-            raise invalid("user", "Give the user's id (a whole number).")
+            raise invalid("user", _("Give the user's id (a whole number)."))
         return int(raw)
     if python_type is uuid.UUID:
         try:
             return uuid.UUID(raw)
         except ValueError:
-            raise invalid("user", "Give the user's id (a UUID).") from None
+            raise invalid("user", _("Give the user's id (a UUID).")) from None
     return raw
 
 
@@ -113,7 +116,7 @@ def get_any(token_id: int) -> tuple[Any, Any]:
         .first()
     )
     if row is None:
-        raise PatError("not_found", "No such token: it may have been deleted.")
+        raise PatError("not_found", _("No such token: it may have been deleted."))
     return row[0], row[1]
 
 
