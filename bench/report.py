@@ -240,7 +240,8 @@ def admin_table(results: Results) -> Table | None:
             result = results.listing[db]
             value = result.timings[listing.admin_key(case)].median
             own = result.timings[listing.key(listing.AMONG, largest)].median
-            row += [f"{value:,.0f}", ratio(value / own), str(result.queries[listing.admin_key(case)])]
+            queries = result.queries[listing.admin_key(case)]
+            row += [f"{value:,.0f}", ratio(value / own), str(queries)]
         table.rows.append(row)
     return table
 
