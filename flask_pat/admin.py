@@ -7,9 +7,11 @@ never acts as an admin. The rules (what is listed, how a token is revoked) are i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -17,16 +19,14 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from . import context, events, inventory
 from .api import _token_id as token_id_of
-from .api import error_response
+from .api import bp, error_response
 from .auth import current_token
 from .config import PAGE_SIZES
 from .i18n import gettext as _
 from .listing import STATUSES
 from .schemas import AdminTokenSchema, EventSchema, PageQuerySchema
 
-#: The admin API, mounted inside the JSON API (so its access checks, CSRF and JSON errors
-#: apply first) at ``<prefix>/api/admin``.
-api_bp = Blueprint("admin", __name__)
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 
 class AdminTokenQuerySchema(Schema):
@@ -67,9 +67,16 @@ def _refusal() -> ResponseReturnValue | None:
     return None
 
 
-@api_bp.before_request
-def _check_admin() -> ResponseReturnValue | None:
-    return _refusal()
+def admin_only(view: F) -> F:
+    """A route of the JSON API (its sign-in, CSRF and JSON errors apply first) that only an
+    administrator signed in by session may call."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        refusal = _refusal()
+        return refusal if refusal is not None else view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 def _paged(page: Any, schema: Schema) -> dict[str, Any]:
@@ -89,21 +96,24 @@ def _token_schema(many: bool = False) -> AdminTokenSchema:
     )
 
 
-@api_bp.get("/tokens")
-def tokens() -> ResponseReturnValue:
+@bp.get("/admin/tokens")
+@admin_only
+def admin_tokens() -> ResponseReturnValue:
     """A page of every user's tokens, with their owners."""
     args = AdminTokenQuerySchema().load(request.args.to_dict())
     return _paged(inventory.list_all_tokens(**args), _token_schema(many=True))
 
 
-@api_bp.post("/tokens/<token_id>/revoke")
-def revoke(token_id: str) -> ResponseReturnValue:
+@bp.post("/admin/tokens/<token_id>/revoke")
+@admin_only
+def admin_revoke(token_id: str) -> ResponseReturnValue:
     """Revoke any user's token; its owner cannot restore it."""
     return _token_schema().dump(inventory.revoke(token_id_of(token_id)))  # type: ignore[no-any-return]
 
 
-@api_bp.get("/events")
-def event_list() -> ResponseReturnValue:
+@bp.get("/admin/events")
+@admin_only
+def admin_events() -> ResponseReturnValue:
     """Everyone's audit trail, newest first, deleted tokens' included."""
     args = AdminEventQuerySchema().load(request.args.to_dict())
     user = args.pop("user")

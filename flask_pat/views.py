@@ -7,11 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import admin, history  # noqa: F401  (history adds its route to the API)
+from . import admin, history  # noqa: F401  (both add their routes to the API)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
-api_bp.register_blueprint(admin.api_bp, url_prefix="/admin")
 bp.register_blueprint(api_bp, url_prefix="/api")
 bp.add_url_rule("/admin/", "admin", admin.page)
 

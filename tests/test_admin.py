@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from flask_pat import service, signals
 from tests.conftest import ApiClient, _add_user, bearer, sign_in
@@ -98,6 +99,15 @@ def test_the_admin_page_is_for_admins(app: Flask, admin: ApiClient, user: Any) -
     assert b'data-pat="admin-root"' in page.data
     assert page.headers["Cache-Control"] == "no-store"
     assert sign_in(app, user).get(f"{PREFIX}/admin/").status_code == 403
+
+
+def test_a_host_csrf_protect_leaves_the_admin_api_its_json_answers(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    CSRFProtect(app)
+    target, _ = make_token(user, "target")
+    anonymous = app.test_client().post(f"{API}/admin/tokens/{target}/revoke")
+    assert error_code(anonymous, 401) == "unauthorized"
 
 
 def test_revoking_needs_the_csrf_token(admin: ApiClient, user: Any, make_token: Any) -> None:
