@@ -169,8 +169,7 @@ function row(token) {
     cell(
       gettext("User"),
       "pat-admin-user",
-      h("span", { class: "pat-admin-user-label", text: token.user_label }),
-      h("span", { class: "pat-muted", text: ` #${token.user}` }),
+      h("span", {}, h("span", { class: "pat-admin-user-label", text: token.user_label }), h("span", { class: "pat-muted", text: ` #${token.user}` })),
     ),
     cell(gettext("Token name"), "pat-admin-name", h("span", { text: token.name })),
     cell(gettext("Token value"), "", h("code", { text: `...${token.last4}` })),
