@@ -669,6 +669,7 @@ def test_flask_command_line_on_the_example_app(tmp_path: Path) -> None:
     assert response.status_code == 200, response.get_json()
     with app.app_context():
         pat = app.extensions["pat"]
-        assert pat.db.session.scalar(sa.select(sa.func.count()).select_from(pat.Token)) == 1
+        mine = sa.select(sa.func.count()).select_from(pat.Token).filter_by(user_id=1)
+        assert pat.db.session.scalar(mine) == 1
         pat.db.session.remove()
         pat.db.engine.dispose()
