@@ -131,5 +131,6 @@ def notify(*, dry_run: bool = False, batch_size: int = 500) -> int:
             sent += 1
             token = session.get(ext.Token, notice.id)
             owner = session.get(ext.user_model, notice.user_id)
-            send(signals.token_expiring, token=token, user=owner, days_left=days_left)
+            if token is not None and owner is not None:  # not deleted since
+                send(signals.token_expiring, token=token, user=owner, days_left=days_left)
     return sent
