@@ -348,4 +348,5 @@ def prune_command(older_than: timedelta, dry_run: bool) -> None:
         click.echo(ngettext("Deleted %(num)d event.", "Deleted %(num)d events.", old_events))
 
 
-from . import audit_cli  # noqa: E402, F401  (registers its commands on pat_cli)
+# More commands, each in a module of its own, register themselves on pat_cli.
+from . import audit_cli, scan_cli  # noqa: E402,F401

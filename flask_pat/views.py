@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import admin, history  # noqa: F401  (both add their routes to the API)
+from . import admin, history, leaks_api  # noqa: F401  (their routes join the API blueprint)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")

@@ -90,6 +90,8 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/admin/tokens/{{token_id}}/revoke", "post"),
         (f"{API}/admin/events", "get"),
         (f"{API}/openapi.json", "get"),
+        (f"{API}/leaks/github", "post"),
+        (f"{API}/credentials/revoke", "post"),
     }
     assert routes_of(app) == expected
     assert documented(document) == expected
