@@ -230,6 +230,19 @@ def test_an_admin_takes_over_a_revocation_by_its_owner(
     assert error_code(owner.post(f"/tokens/{target}/restore"), 409) == "not_restorable"
 
 
+def test_a_leaked_token_stays_leaked_when_an_admin_revokes_it(
+    app: Flask, admin: ApiClient, user: Any
+) -> None:
+    with app.app_context():
+        token, _ = service.create(user, "leaky")
+        service.revoke(user, token, reason="leaked", actor="system")
+        token_id = token.id
+    with revocations(app) as calls:
+        body = admin.post(f"/admin/tokens/{token_id}/revoke").get_json()
+    assert (body["status"], body["revoked_reason"]) == ("revoked", "leaked")
+    assert calls == []
+
+
 def test_revoking_an_unknown_token_is_404(admin: ApiClient) -> None:
     for token_id in ("999", "0", "abc", str(2**63)):
         assert error_code(admin.post(f"/admin/tokens/{token_id}/revoke"), 404) == "not_found"
