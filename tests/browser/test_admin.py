@@ -199,6 +199,11 @@ def test_axe_finds_no_violation(page: Any, live: LiveApp, context_options: Any) 
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
     open_admin(page, "?q=nothing-matches")
+    expect(page.get_by_text("No tokens match.")).to_be_visible()
+    assert axe_violations(page) == []
+    # A user filter the API refuses: its message is shown, the table says it could not load.
+    open_admin(page, "?user=abc")
+    expect(page.get_by_role("alert")).to_contain_text("Give the user's id")
     assert axe_violations(page) == []
 
 
