@@ -349,3 +349,19 @@ def test_cli_with_a_selector_that_reads_the_signed_in_user(host_app: Callable[..
     result = _cli(app, "revoke", "abc")
     assert result.exit_code == 2
     assert "Aucun jeton avec l’identifiant 'abc'" in result.output
+
+
+def test_admin_page_in_the_locale(host_app: Callable[..., Any]) -> None:
+    import json
+
+    app, db, _pat, User = host_app(PAT_ADMIN=lambda user: True)
+    _babel(app)
+    client = sign_in(app, _user(app, db, User))
+    prefix = app.config["PAT_URL_PREFIX"]
+    html = client.get(f"{prefix}/admin/", headers={"Accept-Language": "es"}).get_data(True)
+    assert '<html lang="es">' in html
+    assert "Inventario de tokens" in html
+    start = html.index('id="pat-i18n">') + len('id="pat-i18n">')
+    catalog = json.loads(html[start : html.index("</script>", start)])
+    assert catalog["locale"] == "es"
+    assert catalog["messages"]["No tokens match."] == "Ningún token coincide."
