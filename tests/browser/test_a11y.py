@@ -88,7 +88,9 @@ def walk_every_state(page: Any, live: LiveApp, audit: Audit) -> None:
     audit.check("table: active, expiring, expired, revoked")
 
     page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
-    expect(page.locator("tbody").get_by_role("button", name="Download VSCode settings").first).to_be_visible()
+    expect(
+        page.locator("tbody").get_by_role("button", name="Download VSCode settings").first
+    ).to_be_visible()
     row(page, "CI deploy").get_by_role("button", name="Revoke").focus()
     audit.check("table with downloads, a tooltip shown")
 

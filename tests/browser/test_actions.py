@@ -13,8 +13,6 @@ from .helpers import LiveApp, open_tokens_page, row, shown
 pytestmark = pytest.mark.browser
 
 
-
-
 def revoke(page: Any, name: str) -> None:
     row(page, name).get_by_role("button", name=f"Revoke {name}", exact=True).click()
     page.get_by_role("dialog", name="Revoke token?").get_by_role(

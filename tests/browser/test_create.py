@@ -36,7 +36,6 @@ def generate(page: Any, name: str, unit: str | None = None, value: str | None = 
     return dialog
 
 
-
 def test_sign_in_then_empty_list(page: Any, live: LiveApp) -> None:
     page.context.clear_cookies()
     page.goto(PAGE_PATH)

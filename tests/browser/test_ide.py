@@ -17,7 +17,6 @@ pytestmark = pytest.mark.browser
 DOWNLOADS = ("Download VSCode settings", "Download JetBrains settings")
 
 
-
 def download(page: Any, button: Any) -> tuple[str, str]:
     with page.expect_download() as info:
         button.click()

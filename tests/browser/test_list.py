@@ -13,8 +13,6 @@ from .helpers import PAGE_PATH, LiveApp, names, open_tokens_page, row, shown, wa
 pytestmark = pytest.mark.browser
 
 
-
-
 def test_search_as_you_type(page: Any, live: LiveApp) -> None:
     for name in ("alpha", "beta", "Alphabet", "gamma 50%"):
         live.add_token(name)

@@ -15,7 +15,6 @@ from .helpers import CSP, PAGE_PATH, LiveApp, names, open_tokens_page, row, show
 pytestmark = pytest.mark.browser
 
 
-
 def test_no_csp_violation_anywhere(page: Any, live: LiveApp, problems: PageProblems) -> None:
     live.add_token("one", project_id=1)
     live.add_token("two", revoked=True)
