@@ -39,8 +39,9 @@ export class Pager {
   keepFocus(pressed) {
     if (!pressed || !pressed.disabled) return;
     const { first, prev, next, last } = this.parts;
-    const order = pressed === first || pressed === prev ? [prev, next, last] : [next, prev, first];
+    const order = pressed === first || pressed === prev ? [next, last] : pressed === last ? [first, prev] : [prev, first];
     const target = order.find((button) => !button.disabled);
-    if (target) target.focus();
+    // Without scrolling: the page was just scrolled to the top of the list.
+    if (target) target.focus({ preventScroll: true });
   }
 }
