@@ -257,3 +257,40 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     page.keyboard.press("Enter")
     expect(created.locator(SHOWN["status"])).to_have_text("Revoked")
     expect(created.get_by_role("button", name="Restore")).to_be_focused()
+
+
+def test_form_errors_say_what_to_do_and_go_when_they_no_longer_apply(signed_in: Any) -> None:
+    page = signed_in
+    form = open_form(page)
+    name = form.get_by_label("Name", exact=True)
+    value = form.get_by_label("Value", exact=True)
+    unit = form.get_by_label("Expiration period")
+
+    # A decimal value: a plain message, not the raw "Not a valid integer.".
+    name.fill("decimal")
+    value.fill("1.5")
+    form.get_by_role("button", name="Generate").click()
+    expect(value).to_have_attribute("aria-invalid", "true")
+    expect(value).to_have_accessible_description(re.compile("Enter a whole number of days"))
+    expect(form).not_to_contain_text("Not a valid integer")
+
+    # Switching to Never takes the value, and its error, away.
+    unit.select_option("never")
+    expect(form.get_by_text("Enter a whole number")).to_have_count(0)
+    unit.select_option("days")
+    expect(value).not_to_have_attribute("aria-invalid", "true")
+
+    # A name over 100 characters is not cut short silently: the form says so at once.
+    long = "n" * 101
+    name.fill(long)
+    expect(name).to_have_value(long)
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("101 characters; shorten it to 100"))
+    form.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("dialog", name="Token Successfully Generated")).to_be_hidden()
+    name.press("Backspace")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    value.fill("2")
+    form.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Token Successfully Generated")
+    expect(dialog.get_by_text("n" * 100, exact=True)).to_be_visible()

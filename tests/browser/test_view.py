@@ -363,3 +363,41 @@ def test_no_ide_formats_no_preview(page: Any, live: LiveApp) -> None:
     expect(dialog.get_by_role("button", name="Download", exact=False)).to_have_count(0)
     expect(dialog.get_by_text("IDE settings with this token filled in")).to_be_hidden()
     expect(dialog.get_by_text("choose an Integration")).to_be_hidden()
+
+
+def test_scripts_speak_the_language_of_the_catalogue(page: Any, live: LiveApp) -> None:
+    """The page's scripts take their words from the catalogue the template hands them, and
+    dates, relative times and numbers from Intl in that locale."""
+    now = live.now()
+    live.add_token("CI deploy", "days", 3, last_used_at=now - timedelta(hours=5))
+    catalog = {
+        "locale": "de",
+        "plural_forms": 2,
+        "messages": {
+            "Revoke": "Widerrufen",
+            "Revoke %(name)s": "%(name)s widerrufen",
+            "Expiring": "Läuft bald ab",
+            "%(first)s–%(last)s of %(total)s": "%(first)s–%(last)s von %(total)s",
+        },
+    }
+
+    def german(route: Any) -> None:
+        response = route.fetch()
+        html = re.sub(
+            r'(<script type="application/json" id="pat-i18n"[^>]*>).*?(</script>)',
+            lambda m: m.group(1) + json.dumps(catalog) + m.group(2),
+            response.text(),
+            flags=re.S,
+        )
+        route.fulfill(response=response, body=html)
+
+    page.route(re.compile(r".*/settings/tokens/(\?.*)?$"), german)
+    open_tokens_page(page)
+    revoke = row(page, "CI deploy").get_by_role("button", name="CI deploy widerrufen")
+    expect(revoke.locator(".pat-action-label")).to_have_text("Widerrufen")
+    expect(shown(page, "CI deploy", "status")).to_have_text("Läuft bald ab")
+    expect(shown(page, "CI deploy", "expiration")).to_have_text("in 3 Tagen")
+    expect(shown(page, "CI deploy", "used")).to_have_text("vor 5 Stunden")
+    expect(page.get_by_text("1–1 von 1")).to_be_visible()
+    # Not in the catalogue: English, as written.
+    expect(row(page, "CI deploy").get_by_role("button", name="Rotate CI deploy")).to_be_visible()
