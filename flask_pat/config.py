@@ -40,7 +40,8 @@ PAT_PROJECTS: Any = None
 #: The built-in IDE settings formats offered.
 PAT_IDE_FORMATS = ("vscode", "jetbrains")
 #: ``"auto"``: the standalone page follows ``prefers-color-scheme`` and, inside
-#: ``PAT_BASE_TEMPLATE``, takes the host page's own light or dark look; ``"light"``, ``"dark"``: fixed.
+#: ``PAT_BASE_TEMPLATE``, takes the host page's own light or dark look;
+#: ``"light"``, ``"dark"``: fixed.
 PAT_THEME = "auto"
 
 #: Page sizes the list API and the page accept.
