@@ -35,15 +35,20 @@ def axe_script() -> str:
 
 
 class Audit:
-    """Runs axe on a page, state after state; remembers each state's figures."""
+    """Runs axe on a page, state after state; remembers each state's figures. With
+    ``only``, states not named there are passed by (a narrow screen changes the layout of
+    the table and the form, not what the other dialogs hold)."""
 
-    def __init__(self, page: Any, label: str) -> None:
+    def __init__(self, page: Any, label: str, only: set[str] | None = None) -> None:
         self.page = page
         self.label = label
+        self.only = only
         self.figures: dict[str, tuple[int, int]] = {}
         self.found: dict[str, list[str]] = {}
 
     def check(self, state: str) -> None:
+        if self.only is not None and state not in self.only:
+            return
         # Injected by the test (DevTools protocol), not by the page: the CSP stays strict.
         if not self.page.evaluate("typeof window.axe === 'object'"):
             self.page.evaluate(axe_script())
@@ -67,6 +72,18 @@ class Audit:
         for state, (violations, passes) in self.figures.items():
             print(f"  {state:44s} {violations} / {passes}")
         assert self.found == {}, json.dumps(self.found, indent=1)
+
+
+NARROW_STATES = {
+    "empty table",
+    "table: active, expiring, expired, revoked",
+    "table with downloads, a tooltip shown",
+    "form with errors",
+    "once-only dialog (generated)",
+    "table after revoke, with the notification",
+    "preview panel",
+    "history dialog",
+}
 
 
 def seed(live: LiveApp) -> None:
@@ -181,4 +198,5 @@ def test_axe_finds_no_violation_in_any_state(
 ) -> None:
     width = context_options.get("viewport", {}).get("width", 1280)
     label = f"{context_options['color_scheme']}, {width} px"
-    walk_every_state(page, live, Audit(page, label))
+    only = None if width > 400 else NARROW_STATES
+    walk_every_state(page, live, Audit(page, label, only))

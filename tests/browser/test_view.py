@@ -401,3 +401,26 @@ def test_scripts_speak_the_language_of_the_catalogue(page: Any, live: LiveApp) -
     expect(page.get_by_text("1–1 von 1")).to_be_visible()
     # Not in the catalogue: English, as written.
     expect(row(page, "CI deploy").get_by_role("button", name="Rotate CI deploy")).to_be_visible()
+
+
+def test_restore_only_for_tokens_their_owner_revoked(page: Any, live: LiveApp) -> None:
+    live.add_token("by me", revoked=True)
+    live.add_token("by an admin", revoked=True)
+    live.add_token("leaked", revoked=True)
+    reasons = {"by me": "user", "by an admin": "admin", "leaked": "leaked"}
+
+    def with_reasons(route: Any) -> None:
+        # The reason as the API documents it, whether or not this server sends it yet.
+        response = route.fetch()
+        body = response.json()
+        for item in body["items"]:
+            item["revoked_reason"] = reasons[item["name"]]
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route(re.compile(r".*/api/tokens\?.*"), with_reasons)
+    open_tokens_page(page)
+    expect(row(page, "by me").get_by_role("button", name="Restore by me")).to_be_visible()
+    for name, note in (("by an admin", "by an administrator"), ("leaked", "reported as leaked")):
+        expect(row(page, name).get_by_role("button", name="Restore")).to_have_count(0)
+        expect(row(page, name).locator(".pat-status-reason")).to_have_text(note)
+        expect(row(page, name).get_by_role("button", name=f"Rotate {name}")).to_be_visible()
