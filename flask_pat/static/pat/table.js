@@ -31,11 +31,11 @@ export function withExactTime(text, iso, extraClass = "") {
 
 /** A cell; `label` is shown before the value when the row is drawn as a card. */
 export function cell(className, label, ...content) {
-  return h("td", { class: className }, h("span", { class: "pat-cell-label", "aria-hidden": "true", text: label }), ...content);
+  return h("td", { class: className, role: "cell" }, h("span", { class: "pat-cell-label", "aria-hidden": "true", text: label }), ...content);
 }
 
 export function nameCell(token) {
-  return h("th", { scope: "row", class: "pat-cell-name" }, h("span", { class: "pat-token-name", text: token.name }));
+  return h("th", { scope: "row", class: "pat-cell-name", role: "rowheader" }, h("span", { class: "pat-token-name", text: token.name }));
 }
 
 export function valueCell(token) {
@@ -145,7 +145,7 @@ export class TokenTable {
     const focus = this.focusedAction();
     this.items = items;
     const rows = items.map((token) =>
-      h("tr", { class: `pat-row pat-row-${token.status}`, dataset: { tokenId: token.id } }, view.cells(token)),
+      h("tr", { class: `pat-row pat-row-${token.status}`, role: "row", dataset: { tokenId: token.id } }, view.cells(token)),
     );
     if (rows.length === 0) rows.push(this.emptyRow(view.empty));
     this.parts.rows.replaceChildren(...rows);
@@ -160,10 +160,10 @@ export class TokenTable {
     }
     return h(
       "tr",
-      { class: "pat-placeholder-row" },
+      { class: "pat-placeholder-row", role: "row" },
       h(
         "td",
-        { colspan: this.columns },
+        { colspan: this.columns, role: "cell" },
         h(
           "div",
           { class: "pat-empty" },

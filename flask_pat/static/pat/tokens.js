@@ -281,7 +281,7 @@ class TokensPage {
       expirationCell(token, view),
       lastUsedCell(token, view),
       statusCell(token),
-      h("td", { class: "pat-cell-actions" }, h("div", { class: "pat-action-list" }, this.actions(token))),
+      h("td", { class: "pat-cell-actions", role: "cell" }, h("div", { class: "pat-action-list" }, this.actions(token))),
     ];
   }
 
