@@ -2,29 +2,21 @@
 // (search, status, sort, page, rows per page, project) in the URL. Everything is drawn from
 // GET /meta and GET /tokens.
 
+import { AlertBox } from "./alerts.js";
 import { Api } from "./api.js";
-import { debounce, h, part, setOptions } from "./dom.js";
-import { icon } from "./icons.js";
+import { debounce, part, setOptions } from "./dom.js";
 import { Clock, formatDateTime, projectLabel } from "./format.js";
 import { ConfirmDialog, DeleteDialog } from "./dialogs.js";
 import { downloadText } from "./clipboard.js";
 import { TokenForm } from "./form.js";
 import { GeneratedDialog, mimeType } from "./generated.js";
 import { HistoryDialog } from "./history.js";
+import { IdeChoices } from "./ide.js";
 import { gettext, interpolate } from "./i18n.js";
 import { Pager } from "./pager.js";
 import { PreviewPanel } from "./preview.js";
-import {
-  TokenTable,
-  actionButton,
-  createdCell,
-  expirationCell,
-  lastUsedCell,
-  nameCell,
-  scopesCell,
-  statusCell,
-  valueCell,
-} from "./table.js";
+import { emptyState, mostActions, tokenCells } from "./rows.js";
+import { TokenTable } from "./table.js";
 import { applyTheme } from "./theme.js";
 import { Toast } from "./toast.js";
 import { readView, saveView } from "./urlstate.js";
@@ -52,7 +44,7 @@ class TokensPage {
     this.perPage = part(root, "per-page");
     this.newButton = part(root, "new");
     this.hint = part(root, "download-hint");
-    this.alert = part(root, "alert");
+    this.alerts = new AlertBox(part(root, "alert"));
     this.card = part(root, "card");
     this.toast = new Toast({
       box: part(root, "toast"),
@@ -96,7 +88,7 @@ class TokensPage {
     });
     this.preview = new PreviewPanel(part(root, "preview-dialog"), {
       api: this.api,
-      target: (token) => (this.integrations.length > 0 && !this.state.integration ? null : this.ideQuery(token)),
+      target: (token) => this.ideQuery(token),
       chooseIntegration: () => this.integration.focus(),
     });
     this.history = new HistoryDialog(part(root, "history-dialog"), {
@@ -153,6 +145,7 @@ class TokensPage {
     this.formats = meta.ide_formats || [];
     this.pageSizes = meta.page_sizes || [5, 10, 50, 100];
     this.hasScopes = (meta.scopes || []).length > 0;
+    this.ide = new IdeChoices(this.formats, this.integrations, this.projects);
 
     const saved = this.recall();
     if (this.integrations.some((i) => i.uid === saved.integration)) this.state.integration = saved.integration;
@@ -171,8 +164,7 @@ class TokensPage {
     part(this.root, "scopes-head").hidden = !this.hasScopes;
     this.table.countColumns();
     // The Actions column is as wide as the most buttons a row can have, so it never jumps.
-    const buttons = (this.formats.length ? 1 + this.formats.length : 0) + 4;
-    this.table.parts.table.style.setProperty("--pat-action-count", String(buttons));
+    this.table.parts.table.style.setProperty("--pat-action-count", String(mostActions(this.formats)));
     this.form.configure(meta);
     this.preview.configure(this.formats);
     this.newButton.disabled = false;
@@ -248,7 +240,7 @@ class TokensPage {
         await this.load();
         return;
       }
-      if (this.alert.dataset.kind === "load") this.clearAlert();
+      if (this.alerts.kind === "load") this.clearAlert();
       this.result = result;
       this.render();
     } catch (error) {
@@ -264,86 +256,22 @@ class TokensPage {
     const view = {
       now: this.clock.now(),
       warningMs: (this.meta.expiry_warning_seconds || 0) * 1000,
+      hasScopes: this.hasScopes,
+      formats: this.formats,
+      canDownload: (token) => Boolean(this.offer(token).formats),
     };
     this.table.render(this.result.items, {
-      cells: (token) => this.cells(token, view),
+      cells: (token) => tokenCells(token, view),
       empty: this.emptyText(),
     });
     this.pager.render(this.result);
   }
 
-  cells(token, view) {
-    return [
-      nameCell(token),
-      valueCell(token),
-      this.hasScopes ? scopesCell(token) : null,
-      createdCell(token),
-      expirationCell(token, view),
-      lastUsedCell(token, view),
-      statusCell(token),
-      h("td", { class: "pat-cell-actions", role: "cell" }, h("div", { class: "pat-action-list" }, this.actions(token))),
-    ];
-  }
-
-  /** A row's buttons, each named "<action> <token name>". */
-  actions(token) {
-    const name = token.name;
-    const say = (text) => interpolate(text, { name });
-    const buttons = [];
-    if (this.formats.length) {
-      buttons.push(actionButton("preview", gettext("Preview"), say(gettext("Preview settings for %(name)s")), "eye"));
-      if (this.offer(token).formats) {
-        for (const format of this.formats) {
-          buttons.push(
-            actionButton(
-              "download",
-              format.label,
-              interpolate(gettext("Download %(format)s settings for %(name)s"), { format: format.label, name }),
-              "download",
-              { format: format.id },
-            ),
-          );
-        }
-      }
-    }
-    if (token.status !== "revoked") {
-      buttons.push(actionButton("revoke", gettext("Revoke"), say(gettext("Revoke %(name)s")), "revoke"));
-    } else if (!token.revoked_reason || token.revoked_reason === "user") {
-      buttons.push(actionButton("restore", gettext("Restore"), say(gettext("Restore %(name)s")), "restore"));
-    }
-    buttons.push(
-      actionButton("rotate", gettext("Rotate"), say(gettext("Rotate %(name)s")), "rotate"),
-      actionButton("history", gettext("History"), say(gettext("History of %(name)s")), "history"),
-      actionButton("delete", gettext("Delete"), say(gettext("Delete %(name)s")), "trash"),
-    );
-    return buttons;
-  }
-
   emptyText() {
-    const create = { label: gettext("Create your first token"), onClick: () => this.form.open(this.newButton, this.state.project) };
-    const showAll = { label: gettext("Show all tokens"), onClick: () => this.update({ q: "", status: "", page: 1 }).then(() => this.search.focus()) };
-    if (this.state.q) {
-      return {
-        title: interpolate(gettext("No tokens match “%(search)s”"), { search: this.state.q }),
-        hint: gettext("Try another part of the name, or clear the search."),
-        action: showAll,
-      };
-    }
-    if (this.state.status) {
-      return { title: gettext("No tokens with this status"), hint: gettext("Choose another status, or show all tokens."), action: showAll };
-    }
-    if (this.state.project) {
-      return {
-        title: gettext("No tokens in this project yet"),
-        hint: gettext("Tokens you create while this project is selected belong to it."),
-        action: { ...create, label: gettext("Create a token for this project") },
-      };
-    }
-    return {
-      title: gettext("No tokens yet"),
-      hint: gettext("Create a token to let scripts, API clients and IDE extensions act as you."),
-      action: create,
-    };
+    return emptyState(this.state, {
+      create: () => this.form.open(this.newButton, this.state.project),
+      showAll: () => this.update({ q: "", status: "", page: 1 }).then(() => this.search.focus()),
+    });
   }
 
   sortBy(key) {
@@ -364,38 +292,19 @@ class TokensPage {
 
   // -- IDE settings --------------------------------------------------------------------
 
-  projectById(id) {
-    return id === null || id === undefined || id === "" ? null : this.projects.find((p) => String(p.id) === String(id)) || null;
-  }
-
-  /** The integration and project a token's IDE settings are made for. */
-  ideQuery(token) {
-    const project = token.project_id ?? (this.state.project || null);
-    return { integration: this.state.integration || undefined, project: project ?? undefined };
-  }
-
   /** Whether IDE settings downloads are offered for `token`: `{formats, query}` or `{hint}`. */
   offer(token) {
-    if (this.formats.length === 0) return { hint: "" };
-    if (this.integrations.length > 0 && !this.state.integration) {
-      return { hint: gettext("To download IDE settings with this token filled in, choose an Integration before generating it.") };
-    }
-    const query = this.ideQuery(token);
-    if (this.projectById(query.project)?.public) {
-      return { hint: gettext("IDE settings are not offered for public projects.") };
-    }
-    return { formats: this.formats, query };
+    return this.ide.offer(token, this.state);
+  }
+
+  /** The query for a token's settings, or null while an integration must be chosen first. */
+  ideQuery(token) {
+    return this.ide.needsIntegration(this.state) ? null : this.ide.query(token, this.state);
   }
 
   showHint() {
-    let text = "";
-    if (this.formats.length && this.integrations.length && !this.state.integration) {
-      text = gettext("Choose an Integration to download IDE settings for your tokens.");
-    } else if (this.projectById(this.state.project)?.public) {
-      text = gettext("IDE settings downloads are not offered for public projects.");
-    }
     // The line keeps its height when empty, so the table does not jump.
-    this.hint.textContent = text;
+    this.hint.textContent = this.ide ? this.ide.hint(this.state) : "";
   }
 
   async downloadSettings(token, formatId) {
@@ -522,24 +431,16 @@ class TokensPage {
       "session",
     );
     // Nothing else on the page works now: take keyboard users straight to the way out.
-    if (!this.generated.modal.isOpen) this.alert.querySelector("a").focus();
+    if (!this.generated.modal.isOpen) this.alerts.focusAction();
   }
 
   showAlert(message, action, kind = "error") {
     if (this.ended && kind !== "session") return;
-    const control = action.href
-      ? h("a", { class: "pat-button", href: action.href, text: action.label })
-      : h("button", { type: "button", class: "pat-button", text: action.label });
-    if (!action.href) control.addEventListener("click", action.onClick);
-    this.alert.dataset.kind = kind;
-    this.alert.replaceChildren(icon("alert"), h("p", { text: message }), control);
-    this.alert.hidden = false;
+    this.alerts.show(message, action, kind);
   }
 
   clearAlert() {
-    this.alert.hidden = true;
-    this.alert.replaceChildren();
-    delete this.alert.dataset.kind;
+    this.alerts.clear();
   }
 }
 
