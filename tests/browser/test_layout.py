@@ -115,3 +115,36 @@ def test_table_on_wide_screens_cards_on_narrow_ones(page: Any, live: LiveApp) ->
     # Sorting stays at hand: the sortable headers are buttons above the cards.
     expect(page.get_by_role("button", name="Token name")).to_be_visible()
     expect(page.get_by_role("button", name="Last used")).to_be_visible()
+
+
+def test_columns_and_table_stay_put(page: Any, live: LiveApp) -> None:
+    live.add_token("a")
+    live.add_token("A much longer token name that would widen a column sized by its content")
+    live.add_token("Stopped", revoked=True)
+    open_tokens_page(page)
+
+    def widths() -> list[float]:
+        return list(
+            page.locator("thead th").evaluate_all(
+                "(cells) => cells.map((c) => Math.round(c.getBoundingClientRect().width))"
+            )
+        )
+
+    def table_top() -> float:
+        return float(
+            page.locator('[data-pat="card"]').evaluate("(e) => e.getBoundingClientRect().top")
+        )
+
+    before, top = widths(), table_top()
+    page.get_by_placeholder("Search tokens...").fill("a")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    page.get_by_placeholder("Search tokens...").fill("Stopped")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    assert widths() == before  # the columns do not jump as the rows change
+    # Choosing an integration adds download buttons and takes the hint away: no jump either.
+    page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
+    expect(
+        page.locator("tbody").get_by_role("button", name="Download VSCode settings")
+    ).to_have_count(1)
+    assert widths() == before
+    assert table_top() == top
