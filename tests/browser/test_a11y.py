@@ -200,3 +200,54 @@ def test_axe_finds_no_violation_in_any_state(
     label = f"{context_options['color_scheme']}, {width} px"
     only = None if width > 400 else NARROW_STATES
     walk_every_state(page, live, Audit(page, label, only))
+
+
+CONTRAST = """([selector, fore, back]) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const element = document.querySelector(selector);
+  const style = getComputedStyle(element);
+  let backColor = style.getPropertyValue(back);
+  if (back === 'surface') {
+    backColor = getComputedStyle(document.querySelector('.pat-card')).backgroundColor;
+  }
+  const [a, b] = [lum(rgb(style.getPropertyValue(fore))), lum(rgb(backColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("context_options", [{"color_scheme": "light"}, {"color_scheme": "dark"}])
+def test_borders_and_hovered_buttons_contrast(page: Any, live: LiveApp) -> None:
+    """What axe does not measure: control borders (3:1, WCAG 1.4.11) and buttons while
+    hovered (4.5:1)."""
+    live.add_token("CI deploy")
+    open_tokens_page(page)
+    for selector in ("#pat-search", "#pat-status-filter", "#pat-per-page"):
+        ratio = page.evaluate(CONTRAST, [selector, "border-top-color", "surface"])
+        assert ratio >= 3, (selector, ratio)
+
+    new = page.get_by_role("button", name="New token")
+    new.hover()
+    ratio = page.evaluate(CONTRAST, ['[data-pat="new"]', "color", "background-color"])
+    assert ratio >= 4.5, ("New token, hovered", ratio)
+
+    for opener, dialog, confirm in (
+        ("Revoke CI deploy", "Revoke token?", '[data-pat="revoke-confirm"]'),
+        ("Delete CI deploy", "Delete token?", '[data-pat="delete-confirm"]'),
+    ):
+        row(page, "CI deploy").get_by_role("button", name=opener).click()
+        box = page.get_by_role("dialog", name=dialog)
+        if dialog == "Delete token?":
+            box.get_by_label("Confirmation").fill("CI deploy")
+        button = page.locator(confirm)
+        expect(button).to_be_enabled()
+        assert page.evaluate(CONTRAST, [confirm, "color", "background-color"]) >= 4.5
+        button.hover()
+        assert page.evaluate(CONTRAST, [confirm, "color", "background-color"]) >= 4.5
+        box.get_by_role("button", name="Cancel").click()
