@@ -119,6 +119,22 @@ export class TokenTable {
     this.columns = this.parts.table.querySelectorAll("thead th:not([hidden])").length;
   }
 
+  /**
+   * Draw cards instead of a table wherever `card` is narrower than the columns need:
+   * their widths (from the stylesheet) plus `nameWidth` for the names. Call once the
+   * columns are set; it follows the width from then on.
+   */
+  fitTo(card, nameWidth = 180) {
+    card.classList.remove("pat-cards");
+    const headers = [...this.parts.table.querySelectorAll("thead th:not([hidden])")].slice(1);
+    const needed = headers.reduce((sum, th) => sum + th.getBoundingClientRect().width, nameWidth);
+    this.observer?.disconnect();
+    this.observer = new ResizeObserver(([entry]) => {
+      card.classList.toggle("pat-cards", entry.contentRect.width < needed);
+    });
+    this.observer.observe(card);
+  }
+
   setBusy(busy) {
     this.parts.table.setAttribute("aria-busy", String(busy));
     this.parts.table.classList.toggle("pat-is-busy", busy);
