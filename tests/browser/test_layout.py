@@ -4,6 +4,7 @@ whole token."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -95,8 +96,6 @@ def test_every_width(page: Any, live: LiveApp) -> None:
 
 
 def _secret_pattern() -> Any:
-    import re
-
     return re.compile(r"^pat_[0-9A-Za-z]{36}$")
 
 
@@ -148,3 +147,20 @@ def test_columns_and_table_stay_put(page: Any, live: LiveApp) -> None:
     ).to_have_count(1)
     assert widths() == before
     assert table_top() == top
+
+
+@pytest.mark.parametrize(
+    "context_options",
+    [{"has_touch": True, "is_mobile": True, "viewport": {"width": 1280, "height": 800}}],
+)
+def test_touch_screens_show_the_button_labels(page: Any, live: LiveApp) -> None:
+    """No hover on a touch screen: the rows are cards whose buttons show their labels."""
+    live.add_token("CI deploy")
+    open_tokens_page(page)
+    assert page.evaluate("matchMedia('(hover: none)').matches")
+    label = row(page, "CI deploy").get_by_role("button", name="History of CI deploy")
+    expect(label.locator(".pat-action-label")).to_be_visible()
+    box = label.locator(".pat-action-label").bounding_box()
+    assert box is not None and box["width"] > 30
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    expect(page.locator(".pat-card")).to_have_class(re.compile("pat-cards"))

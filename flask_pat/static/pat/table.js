@@ -120,19 +120,21 @@ export class TokenTable {
   }
 
   /**
-   * Draw cards instead of a table wherever `card` is narrower than the columns need:
-   * their widths (from the stylesheet) plus `nameWidth` for the names. Call once the
-   * columns are set; it follows the width from then on.
+   * Draw cards instead of a table wherever `card` is narrower than the columns need
+   * (their widths from the stylesheet, plus `nameWidth` for the names), and on touch
+   * screens, where the buttons show their labels and want the room of a card. Call once
+   * the columns are set; it follows the width from then on.
    */
   fitTo(card, nameWidth = 180) {
     card.classList.remove("pat-cards");
     const headers = [...this.parts.table.querySelectorAll("thead th:not([hidden])")].slice(1);
     const needed = headers.reduce((sum, th) => sum + th.getBoundingClientRect().width, nameWidth);
+    const touch = window.matchMedia("(hover: none)");
+    const fit = () => card.classList.toggle("pat-cards", touch.matches || card.clientWidth < needed);
     this.observer?.disconnect();
-    this.observer = new ResizeObserver(([entry]) => {
-      card.classList.toggle("pat-cards", entry.contentRect.width < needed);
-    });
+    this.observer = new ResizeObserver(fit);
     this.observer.observe(card);
+    touch.addEventListener("change", fit);
   }
 
   setBusy(busy) {
