@@ -22,8 +22,9 @@ def _identity(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def _i18n() -> tuple[Any, dict[str, Any]]:
-    """flask-pat's gettext for the template, and the catalogue for the page's scripts."""
+def page_i18n() -> tuple[Any, dict[str, Any]]:
+    """flask-pat's gettext for a page's template, and the catalogue for its scripts
+    (with :func:`page_context`, what the admin page needs too)."""
     try:
         from . import i18n  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
@@ -64,7 +65,7 @@ def page() -> ResponseReturnValue:
     """The page where a signed-in user manages their tokens."""
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    gettext, catalog = _i18n()
+    gettext, catalog = page_i18n()
     title = gettext("Personal access tokens")
     response = current_app.make_response(
         render_template("pat/tokens.html", **page_context(title, gettext, catalog))
