@@ -423,3 +423,16 @@ def test_restore_only_for_tokens_their_owner_revoked(page: Any, live: LiveApp) -
         expect(row(page, name).get_by_role("button", name="Restore")).to_have_count(0)
         expect(row(page, name).locator(".pat-status-reason")).to_have_text(note)
         expect(row(page, name).get_by_role("button", name=f"Rotate {name}")).to_be_visible()
+
+
+def test_screen_readers_hear_what_a_search_found(page: Any, live: LiveApp) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        live.add_token(name)
+    open_tokens_page(page)
+    said = page.locator('[data-pat="list-status"]')
+    expect(said).to_have_attribute("role", "status")
+    expect(said).to_have_text("3 tokens, page 1 of 1")
+    page.get_by_placeholder("Search tokens...").fill("alp")
+    expect(said).to_have_text("1 token, page 1 of 1")
+    page.get_by_placeholder("Search tokens...").fill("zzz")
+    expect(said).to_have_text("No tokens match “zzz”")

@@ -4,9 +4,8 @@
 import { h, part } from "./dom.js";
 import { Modal } from "./dialogs.js";
 import { gettext, interpolate } from "./i18n.js";
-import { formatNumber } from "./format.js";
+import { ago, formatNumber } from "./format.js";
 import { withExactTime } from "./table.js";
-import { ago } from "./format.js";
 
 export function eventLabel(event) {
   const labels = {

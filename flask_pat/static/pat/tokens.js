@@ -5,14 +5,14 @@
 import { AlertBox } from "./alerts.js";
 import { Api } from "./api.js";
 import { debounce, part, setOptions } from "./dom.js";
-import { Clock, formatDateTime, projectLabel } from "./format.js";
+import { Clock, formatDateTime, formatNumber, projectLabel } from "./format.js";
 import { ConfirmDialog, DeleteDialog } from "./dialogs.js";
 import { downloadText } from "./clipboard.js";
 import { TokenForm } from "./form.js";
 import { GeneratedDialog, mimeType } from "./generated.js";
 import { HistoryDialog } from "./history.js";
 import { IdeChoices } from "./ide.js";
-import { gettext, interpolate } from "./i18n.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { Pager } from "./pager.js";
 import { PreviewPanel } from "./preview.js";
 import { emptyState, mostActions, tokenCells } from "./rows.js";
@@ -46,6 +46,7 @@ class TokensPage {
     this.hint = part(root, "download-hint");
     this.alerts = new AlertBox(part(root, "alert"));
     this.card = part(root, "card");
+    this.listStatus = part(root, "list-status");
     this.toast = new Toast({
       box: part(root, "toast"),
       text: part(root, "toast-text"),
@@ -266,6 +267,21 @@ class TokensPage {
       empty: this.emptyText(),
     });
     this.pager.render(this.result);
+    this.sayWhatIsListed();
+  }
+
+  /** Tell screen readers what a search, filter or page change found (once per change). */
+  sayWhatIsListed() {
+    const { total, page, pages } = this.result;
+    const text =
+      total === 0
+        ? emptyState(this.state, { create: null, showAll: null }).title
+        : interpolate(ngettext("%(count)s token, page %(page)s of %(pages)s", "%(count)s tokens, page %(page)s of %(pages)s", total), {
+            count: formatNumber(total),
+            page: formatNumber(page),
+            pages: formatNumber(pages),
+          });
+    if (this.listStatus.textContent !== text) this.listStatus.textContent = text;
   }
 
   emptyText() {
