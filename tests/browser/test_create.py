@@ -45,7 +45,7 @@ def test_sign_in_then_empty_list(page: Any, live: LiveApp) -> None:
 
     expect(page).to_have_url(re.compile(re.escape(PAGE_PATH)))
     expect(page.get_by_role("heading", name="Personal access tokens")).to_be_visible()
-    expect(page.get_by_text("No tokens yet")).to_be_visible()
+    expect(page.locator("tbody").get_by_text("No tokens yet")).to_be_visible()
     expect(page.get_by_placeholder("Search tokens...")).to_be_visible()
     headers = page.get_by_role("columnheader")
     expect(headers).to_have_text(

@@ -102,7 +102,7 @@ def test_view_in_the_url_through_reload_back_and_a_link(page: Any, live: LiveApp
     page.get_by_label("Status", exact=True).select_option("active")  # 12 active: 3 pages
     page.get_by_role("button", name="Token name").click()
     page.get_by_role("button", name="Next page").click()
-    expect(page.get_by_text("Page 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Page 2 of 3", exact=True)).to_be_visible()
     expect(names(page)).to_have_text([f"token {n:02d}" for n in (10, 12, 14, 16, 18)])
     assert query(page) == {
         "status": ["active"],
@@ -122,7 +122,7 @@ def test_view_in_the_url_through_reload_back_and_a_link(page: Any, live: LiveApp
 
     # Back returns to the view before, not to another page.
     page.go_back()
-    expect(page.get_by_text("Page 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Page 1 of 3", exact=True)).to_be_visible()
     expect(names(page).first).to_have_text("token 00")
     page.go_back()
     expect(page.get_by_role("columnheader", name="Created")).to_have_attribute(
@@ -130,7 +130,7 @@ def test_view_in_the_url_through_reload_back_and_a_link(page: Any, live: LiveApp
     )
     page.go_forward()
     page.go_forward()
-    expect(page.get_by_text("Page 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Page 2 of 3", exact=True)).to_be_visible()
 
     # A search typed in goes into the URL too; a shared link opens the same view.
     page.get_by_placeholder("Search tokens...").fill("token 2")

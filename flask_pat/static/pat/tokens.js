@@ -19,7 +19,7 @@ import { emptyState, mostActions, tokenCells } from "./rows.js";
 import { TokenTable } from "./table.js";
 import { applyTheme } from "./theme.js";
 import { Toast } from "./toast.js";
-import { readView, saveView } from "./urlstate.js";
+import { readView, recall, remember, saveView } from "./urlstate.js";
 
 const SEARCH_DELAY_MS = 200;
 const REFRESH_MS = 30_000;
@@ -198,20 +198,12 @@ class TokensPage {
   }
 
   recall() {
-    try {
-      return JSON.parse(window.localStorage.getItem(this.storageKey)) || {};
-    } catch {
-      return {};
-    }
+    return recall(this.storageKey);
   }
 
   remember() {
     const { perPage, integration } = this.state;
-    try {
-      window.localStorage.setItem(this.storageKey, JSON.stringify({ perPage, integration }));
-    } catch {
-      // Storage refused (private mode, policy): the choices just are not kept.
-    }
+    remember(this.storageKey, { perPage, integration });
   }
 
   // -- the list ------------------------------------------------------------------------

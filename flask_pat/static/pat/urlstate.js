@@ -1,5 +1,7 @@
 // The list's view in the page's query string (?q=deploy&status=active&sort=name&page=3&per_page=50),
 // as Django admin's changelist keeps it: reload, Back and a shared link show the same view.
+// Choices that are the person's, not the view's (rows per page, integration), are kept in
+// localStorage for the next visit.
 
 const KEYS = { q: "q", status: "status", sort: "sort", page: "page", perPage: "per_page", project: "project" };
 
@@ -37,4 +39,22 @@ export function saveView(view, defaults, { replace = false } = {}) {
   const state = { patView: view };
   if (replace) window.history.replaceState(state, "", url);
   else window.history.pushState(state, "", url);
+}
+
+/** The choices kept under `key`, or {}. */
+export function recall(key) {
+  try {
+    return JSON.parse(window.localStorage.getItem(key)) || {};
+  } catch {
+    return {};
+  }
+}
+
+/** Keep `choices` under `key` for the next visit. */
+export function remember(key, choices) {
+  try {
+    window.localStorage.setItem(key, JSON.stringify(choices));
+  } catch {
+    // Storage refused (private mode, policy): the choices just are not kept.
+  }
 }
