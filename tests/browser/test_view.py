@@ -89,6 +89,7 @@ def test_every_sort_and_its_indicator(page: Any, live: LiveApp) -> None:
         if expected:
             expect(names(page)).to_have_text(expected)
         else:
+            wait_for_list(page)
             used = [n for n in names(page).all_inner_texts() if n != "charlie"]
             assert used == (["bravo", "Alpha"] if direction == "descending" else ["Alpha", "bravo"])
         assert query(page).get("sort", ["-created_at"]) == [sort]
