@@ -251,15 +251,45 @@ def test_last_ip_and_exact_dates_by_keyboard(page: Any, live: LiveApp) -> None:
 def test_history_lists_events_newest_first(page: Any, live: LiveApp) -> None:
     live.add_token("CI deploy")
     open_tokens_page(page)
+    row(page, "CI deploy").get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog", name="Revoke token?").get_by_role(
+        "button", name="Revoke", exact=True
+    ).click()
+    expect(shown(page, "CI deploy", "status")).to_have_text("Revoked")
+    row(page, "CI deploy").get_by_role("button", name="Restore").click()
+    expect(shown(page, "CI deploy", "status")).to_have_text("Active")
+
     opener = row(page, "CI deploy").get_by_role("button", name="History of CI deploy")
     opener.click()
     dialog = page.get_by_role("dialog", name="Token history")
     expect(dialog).to_contain_text("CI deploy")
-    # The events of the server, or (where it records none) a plain "no history".
-    expect(dialog.get_by_role("table").or_(dialog.get_by_text("No history"))).to_be_visible()
+    events = dialog.get_by_role("table").locator("tbody tr")
+    expect(events).to_have_count(3)
+    expect(events.nth(0)).to_contain_text("Restored")
+    expect(events.nth(1)).to_contain_text("Revoked")
+    expect(events.nth(2)).to_contain_text("Created")
+    expect(events.nth(0)).to_contain_text("Owner")
     dialog.get_by_role("button", name="Close history").click()
     expect(dialog).to_be_hidden()
     expect(opener).to_be_focused()
+
+
+def test_history_of_a_server_without_events(page: Any, live: LiveApp) -> None:
+    """A server that keeps no history (the route answers 404): the dialog says so."""
+    live.add_token("CI deploy")
+    page.route(
+        re.compile(r".*/api/tokens/\d+/events.*"),
+        lambda route: route.fulfill(
+            status=404,
+            content_type="application/json",
+            body=json.dumps({"error": {"status": 404, "code": "not_found", "message": "No."}}),
+        ),
+    )
+    open_tokens_page(page)
+    row(page, "CI deploy").get_by_role("button", name="History").click()
+    dialog = page.get_by_role("dialog", name="Token history")
+    expect(dialog.get_by_text("No history has been recorded for this token yet.")).to_be_visible()
+    expect(dialog.get_by_role("table")).to_be_hidden()
 
 
 def test_history_pages(page: Any, live: LiveApp) -> None:
