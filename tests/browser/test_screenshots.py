@@ -167,7 +167,7 @@ def test_screenshots(
             "button", name="Cancel"
         ).click()
 
-        row(page, "CI deploy").get_by_role("button", name="History").click()
+        row(page, "Leaked in a chat").get_by_role("button", name="History").click()
         history = page.get_by_role("dialog", name="Token history")
         expect(history.get_by_role("table")).to_be_visible()
         page.screenshot(path=str(shots / "history.png"), animations="disabled")
