@@ -8,7 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from . import schemas
+from . import schemas, self_api
 
 _TOKEN_ID = {
     "name": "token_id",
@@ -111,14 +111,7 @@ def build_spec(base: str) -> dict[str, Any]:
             ),
         },
     )
-    spec.path(
-        f"{base}/tokens/self",
-        operations={
-            "get": _operation(
-                "The token that authenticated this request", {"200": _json("Token", "The token")}
-            )
-        },
-    )
+    self_api.openapi_paths(spec, base)
     spec.path(
         f"{base}/tokens/{{token_id}}",
         parameters=[_TOKEN_ID],
