@@ -173,15 +173,20 @@ def _before_request() -> Response | None:
     user = decide()
     if state.error is not None:
         app.login_manager._update_request_context_with_user(None)
-        response = jsonify(
-            error_body("unavailable", _("The token could not be checked: try again shortly."))
-        )
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+        return database_error_response(state.error)
     # The header decides alone: a session or remember cookie sent alongside is not consulted.
     app.login_manager._update_request_context_with_user(user)
     return None
+
+
+def database_error_response(error: Exception) -> Response:
+    """503 JSON for a token request whose token the database could not check."""
+    response = jsonify(
+        error_body("unavailable", _("The token could not be checked: try again shortly."))
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _after_request(response: Response) -> Response:

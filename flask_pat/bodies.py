@@ -56,6 +56,9 @@ def read_limited() -> None:
     length = request.content_length
     if length is not None and length > limit:
         raise _too_large(limit)
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if length is None and not chunked:
+        return  # no body: nothing to read (and no server stream to wait on)
     if "stream" in request.__dict__ or getattr(request, "_cached_data", None) is not None:
         # Host code read the body already; at least refuse to use more than the limit.
         if len(request.get_data(cache=True)) > limit:

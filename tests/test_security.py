@@ -576,14 +576,68 @@ def test_all_routes_accept_tokens_when_asked(app: Flask, user: Any, make_token: 
     assert response.get_json() == {"user": str(user.id)}
 
 
-def test_an_app_factory_sharing_a_login_manager(host_app: Any) -> None:
-    """Two apps of one factory: each wraps nothing twice, and each answers for itself."""
-    first, _, _, _ = host_app()
-    second, _, _, _ = host_app(PAT_TOKEN_ROUTES="all")
-    for app, status in ((first, 401), (second, 200)):
-        owner = add_user(app, "f@example.com")
-        _, secret = new_token(app, owner)
-        assert app.test_client().get("/account", headers=bearer(secret)).status_code == status
+def test_an_app_factory_sharing_a_login_manager(tmp_path: Any) -> None:
+    """Apps of one factory share a LoginManager (with login_view set): each answers by its
+    own settings, and an app without flask-pat keeps Flask-Login's own behaviour."""
+    from flask_login import LoginManager, UserMixin
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_pat import PersonalAccessTokens
+
+    db = SQLAlchemy()
+    login_manager = LoginManager()
+    login_manager.login_view = "login"
+    pat = PersonalAccessTokens()
+
+    class Person(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+
+    login_manager.user_loader(lambda user_id: db.session.get(Person, int(user_id)))
+
+    def create_app(name: str, with_pat: bool, **config: Any) -> Flask:
+        app = Flask(name)
+        app.config.update(
+            SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / name}.db", **config
+        )
+        db.init_app(app)
+        login_manager.init_app(app)
+        if with_pat:
+            pat.init_app(app, db=db, user_model=Person)
+
+        @app.get("/login")
+        def login() -> str:
+            return "sign in"
+
+        @app.get("/private")
+        @login_required
+        def private() -> str:
+            return str(current_user.get_id())
+
+        with app.app_context():
+            db.create_all()
+            db.session.add(Person(id=1))
+            db.session.commit()
+        return app
+
+    marked = create_app("marked", True)
+    every = create_app("every", True, PAT_TOKEN_ROUTES="all")
+    plain = create_app("plain", False)
+    for app in (marked, every):
+        with app.app_context():
+            _, secret = service.create(db.session.get(Person, 1), "t")
+        response = app.test_client().get("/private", headers=bearer(secret))
+        if app is marked:
+            assert response.status_code == 401
+            assert "does not accept" in challenge(response)
+        else:
+            assert (response.status_code, response.get_data(as_text=True)) == (200, "1")
+        response = app.test_client().get("/private", headers=bearer("pat_mistyped"))
+        assert response.status_code == 401 and "malformed" in challenge(response)
+    response = plain.test_client().get("/private", headers=bearer("pat_mistyped"))
+    assert response.status_code == 302  # Flask-Login's own redirect, untouched
+    for app in (marked, every, plain):
+        with app.app_context():
+            db.engine.dispose()
 
 
 # -- PAT_USER_ALLOWED ---------------------------------------------------------------------
