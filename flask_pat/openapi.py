@@ -101,6 +101,7 @@ def build_spec(base: str) -> dict[str, Any]:
                     **secret,
                     "400": _error("Not a JSON body"),
                     "409": _error("Duplicate name or limit reached"),
+                    "413": _error("The body is over 64 KiB"),
                     "422": _error("Invalid fields"),
                 },
                 parameters=[_CSRF],
