@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import authentication
+from . import authentication, leaks_api  # noqa: F401  (leaks_api: routes join the API)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
