@@ -202,6 +202,26 @@ def test_the_remember_cookie_is_never_read_under_a_token(
     assert hooked["preprocessor"] is None
 
 
+def test_a_session_interface_swapped_after_init_app_is_wrapped_too(
+    app: Flask, hooked: dict[str, Any], user: Any, other_user: Any, make_token: Any
+) -> None:
+    from flask.sessions import SecureCookieSessionInterface
+
+    class HostSessions(SecureCookieSessionInterface):
+        pass
+
+    app.session_interface = HostSessions()
+    _, secret = make_token(other_user)
+    browser = sign_in(app, user)
+    assert browser.post("/cart").status_code == 200
+    for _ in range(2):
+        response = browser.get("/peek", headers=bearer(secret))
+        assert response.get_json() == {"session": {}, "user": str(other_user.id)}
+        assert "Set-Cookie" not in response.headers
+    assert hooked["before"] == {}
+    assert browser.get("/peek").get_json()["session"]["cart"] == "apples"
+
+
 # -- issue 8 item 4: a token manages tokens within its own rights ----------------------------
 
 
@@ -567,6 +587,41 @@ def test_refused_tokens_get_401_json_never_a_redirect(
     assert how in challenge(response)
     # A browser without a token is still sent to sign in.
     assert routed.test_client().get(path).status_code == 302
+
+
+def test_class_based_views_and_blueprints_named_by_string(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    from flask.views import MethodView
+
+    @accepts_tokens
+    class Items(MethodView):
+        decorators = [login_required]
+
+        def get(self) -> dict[str, Any]:
+            return {"user": current_user.get_id()}
+
+    class Closed(MethodView):
+        decorators = [login_required]
+
+        def get(self) -> dict[str, Any]:
+            return {"user": current_user.get_id()}
+
+    reports = Blueprint("reports", __name__, url_prefix="/reports")
+
+    @reports.get("/")
+    @login_required
+    def report() -> dict[str, Any]:
+        return {"user": current_user.get_id()}
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    app.add_url_rule("/closed", view_func=Closed.as_view("closed"))
+    app.extensions["pat"].accepts_tokens("reports")
+    app.register_blueprint(reports)
+    _, secret = make_token(user)
+    client = app.test_client()
+    for path, status in (("/items", 200), ("/reports/", 200), ("/closed", 401)):
+        assert client.get(path, headers=bearer(secret)).status_code == status, path
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_TOKEN_ROUTES": "all"}])
