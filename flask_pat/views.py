@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import authentication, leaks_api  # noqa: F401  (leaks_api: routes join the API)
+from . import admin, authentication, history, leaks_api  # noqa: F401  (routes join the API)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
 bp.register_blueprint(api_bp, url_prefix="/api")
+bp.add_url_rule("/admin/", "admin", admin.page)
 
 
 @bp.get("/")
