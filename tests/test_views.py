@@ -67,3 +67,21 @@ def test_csp_nonce_on_every_script_and_link(app: Flask, user: Any) -> None:
     tags = re.findall(r"<(?:script|link)\b[^>]*>", html)
     assert len(tags) >= 3
     assert all('nonce="n0nce"' in tag for tag in tags), tags
+
+
+def test_admin_page_gets_the_same_variables(app: Flask, user: Any) -> None:
+    app.jinja_loader = DictLoader(HOST)  # type: ignore[assignment]
+    app.config.update(PAT_BASE_TEMPLATE="host/page.html", PAT_ADMIN=lambda person: True)
+    app.jinja_env.globals["csp_nonce"] = lambda: "n0nce"
+
+    @app.context_processor
+    def host_variables() -> dict[str, Any]:
+        return {"base_template": "host/layout.html"}
+
+    response = sign_in(app, user).get(app.config["PAT_URL_PREFIX"] + "/admin/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<title>Token inventory|Token inventory</title>" in html
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", html)
+    assert tags and all('nonce="n0nce"' in tag for tag in tags), tags
+    assert 'data-theme="auto"' in html
