@@ -200,7 +200,6 @@ def names(page: Any) -> Any:
     return page.locator("tbody tr th .pat-token-name")
 
 
-
 #: The roles of the controls whose names must be unique on a page (SPEC section 8).
 CONTROL_ROLES = ("button", "checkbox", "combobox", "radio", "searchbox", "spinbutton", "textbox")
 
@@ -225,7 +224,9 @@ def control_names(page: Any, within: str = "body") -> list[str]:
         )
         names = []
         for role in CONTROL_ROLES:
-            answer = session.send("Accessibility.queryAXTree", {"nodeId": found["nodeId"], "role": role})
+            answer = session.send(
+                "Accessibility.queryAXTree", {"nodeId": found["nodeId"], "role": role}
+            )
             names += [
                 str(node.get("name", {}).get("value", ""))
                 for node in answer["nodes"]
