@@ -147,12 +147,14 @@ function row(token) {
     h("span", { text: statusText }),
     token.revoked_reason ? h("span", { class: "pat-admin-reason", text: REASON_LABELS()[token.revoked_reason] || token.revoked_reason }) : null,
   );
+  // Two users may name their tokens alike: a row's buttons name the owner too.
+  const whose = { name: token.name, user: token.user_label };
   const actions = [
     h("button", {
       type: "button",
       class: "pat-button",
       dataset: { action: "history" },
-      "aria-label": interpolate(gettext("History of %(name)s"), { name: token.name }),
+      "aria-label": interpolate(gettext("History of %(name)s (%(user)s)"), whose),
       text: gettext("History"),
     }),
   ];
@@ -162,7 +164,7 @@ function row(token) {
         type: "button",
         class: "pat-button",
         dataset: { action: "revoke" },
-        "aria-label": interpolate(gettext("Revoke %(name)s"), { name: token.name }),
+        "aria-label": interpolate(gettext("Revoke %(name)s (%(user)s)"), whose),
         text: gettext("Revoke"),
       }),
     );
