@@ -150,27 +150,27 @@ def test_the_page_in_spanish(
         generated = page.get_by_role("dialog", name="Token generado correctamente")
         expect(generated.get_by_label("Secreto del token")).to_be_visible()
         expect(generated).to_contain_text("solo se muestra una vez")
-        generated.get_by_role("button", name="Copiar").click()
+        generated.get_by_role("button", name="Copiar token").click()
         expect(generated.get_by_text("Copiado al portapapeles.", exact=True)).to_be_visible()
-        generated.get_by_role("button", name="Cerrar", exact=True).click()
+        generated.get_by_role("button", name="Cerrar token generado").click()
         expect(page.locator('[data-pat="toast"]')).to_contain_text("Token «Notes sync» creado.")
 
         # Revoke, rotate and delete ask first, in Spanish.
         row(page, "CI deploy").get_by_role("button", name="Revocar CI deploy").click()
         revoke = page.get_by_role("dialog", name="¿Revocar el token?")
         expect(revoke).to_contain_text("deja de funcionar al momento")
-        revoke.get_by_role("button", name="Cancelar").click()
+        revoke.get_by_role("button", name="Cancelar revocación").click()
 
         row(page, "CI deploy").get_by_role("button", name="Rotar CI deploy").click()
         rotate = page.get_by_role("dialog", name="¿Rotar el token?")
         expect(rotate).to_contain_text("recibe un secreto nuevo")
-        rotate.get_by_role("button", name="Cancelar").click()
+        rotate.get_by_role("button", name="Cancelar rotación").click()
 
         row(page, "CI deploy").get_by_role("button", name="Eliminar CI deploy").click()
         delete = page.get_by_role("dialog", name="¿Eliminar el token?")
         expect(delete.get_by_label("Confirmación")).to_be_visible()
         expect(delete.get_by_role("button", name="Eliminar", exact=True)).to_be_disabled()
-        delete.get_by_role("button", name="Cancelar").click()
+        delete.get_by_role("button", name="Cancelar eliminación").click()
 
         # The settings preview and the history.
         page.get_by_label("Integración", exact=True).select_option(index=1)
@@ -180,7 +180,7 @@ def test_the_page_in_spanish(
         preview = page.get_by_role("dialog", name="Vista previa de los ajustes")
         expect(preview.get_by_label("IDE", exact=True)).to_be_visible()
         expect(preview.get_by_role("button", name="Descargar", exact=True)).to_be_visible()
-        preview.get_by_role("button", name="Cerrar", exact=True).first.click()
+        preview.get_by_role("button", name="Cerrar vista previa de los ajustes").first.click()
 
         row(page, "CI deploy").get_by_role("button", name="Historial de CI deploy").click()
         history = page.get_by_role("dialog", name="Historial del token")
