@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from . import context, ide, listing, rules, service
+from . import context, database_errors, ide, listing, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
 from .errors import STATUS, PatError, error_body
@@ -101,11 +101,7 @@ def _deleted_meanwhile(error: ObjectDeletedError) -> Response:
 
 @bp.errorhandler(SQLAlchemyError)
 def _database_error(error: SQLAlchemyError) -> Response:
-    logger.warning("flask-pat: database error: %s", type(error).__name__)
-    current_app.extensions["pat"].db.session.rollback()
-    response = error_response("unavailable", "The database is unavailable: try again shortly.")
-    response.headers["Retry-After"] = "5"
-    return response
+    return database_errors.json_response(error)
 
 
 @bp.errorhandler(Exception)

@@ -14,7 +14,7 @@ from flask_login import current_user, user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from . import authentication, signals
+from . import authentication, database_errors, signals
 from .errors import Rejected, error_body
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,16 +90,10 @@ def _before_request() -> Response | None:
     login_manager = app.login_manager
     try:
         user = _resolve(request)
-    except SQLAlchemyError:
-        # Without the database no token can be checked: refuse, and let the client retry.
-        app.extensions["pat"].db.session.rollback()
+    except SQLAlchemyError as error:
+        # Without the database no token can be checked: refuse (503, retry or install).
         login_manager._update_request_context_with_user(None)
-        response = jsonify(
-            error_body("unavailable", "The token could not be checked: try again shortly.")
-        )
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+        return database_errors.json_response(error)
     # The header decides alone: a session or remember cookie sent alongside is not consulted.
     login_manager._update_request_context_with_user(user)
     return None

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
 
 _MYSQL = ("mysql", "mariadb")
+#: The length of the scope column: every declared scope, joined by spaces, must fit.
+SCOPE_TEXT_LENGTH = 1000
 
 
 def _time() -> sa.DateTime:
@@ -61,7 +63,7 @@ class TokenMixin:
     token_hash: Mapped[str] = mapped_column(sa.String(64))
     last4: Mapped[str] = mapped_column(sa.String(4))
     #: Space-separated scope names.
-    scope_text: Mapped[str] = mapped_column(sa.String(1000), default="")
+    scope_text: Mapped[str] = mapped_column(sa.String(SCOPE_TEXT_LENGTH), default="")
     #: The host's project id, JSON-encoded so that ``1`` and ``"1"`` stay apart.
     project_key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(_time())
