@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, jsonify
 from flask.wrappers import Response
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -101,3 +102,19 @@ def json_response(error: SQLAlchemyError) -> Response:
     if code == "unavailable":
         response.headers["Retry-After"] = "5"
     return response
+
+
+def page_not_installed() -> Response | None:
+    """503 for the page, in words, where flask-pat's tables are missing; else ``None``."""
+    pat = current_app.extensions["pat"]
+    try:
+        for model in (pat.Token, pat.Event):
+            pat.db.session.execute(sa.select(model.__table__).limit(0))
+    except SQLAlchemyError as error:
+        rollback()
+        code, message = describe(error)
+        response = current_app.response_class(message, status=503, mimetype="text/plain")
+        if code == "unavailable":
+            response.headers["Retry-After"] = "5"
+        return response
+    return None
