@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 
 from . import context, listing, maintenance, rules, service
+from .cli_group import PatGroup
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
 from .schemas import TokenSchema
@@ -38,7 +38,7 @@ else:
 P = ParamSpec("P")
 T = TypeVar("T")
 
-pat_cli = AppGroup("pat", help="Manage personal access tokens.")
+pat_cli = PatGroup("pat", help="Manage personal access tokens.")
 
 _DURATION = re.compile(r"([0-9]{1,18})([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

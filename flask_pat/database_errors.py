@@ -75,14 +75,21 @@ def not_installed_message(error: BaseException) -> str:
     )
 
 
-def describe(error: SQLAlchemyError) -> tuple[str, str]:
-    """The API error code for ``error`` and the message a person reads; logs it once."""
+def classify(error: SQLAlchemyError) -> tuple[str, str]:
+    """The API error code for ``error`` and the message a person reads."""
     if is_missing_schema(error):
-        message = not_installed_message(error)
-        logger.error("flask-pat: %s (%s)", message, reason(error))
-        return "not_installed", message
-    logger.warning("flask-pat: database unavailable: %s", reason(error))
+        return "not_installed", not_installed_message(error)
     return "unavailable", _("The database is unavailable: try again shortly.")
+
+
+def describe(error: SQLAlchemyError) -> tuple[str, str]:
+    """:func:`classify`, and a log line with the database's own words."""
+    code, message = classify(error)
+    if code == "not_installed":
+        logger.error("flask-pat: %s (%s)", message, reason(error))
+    else:
+        logger.warning("flask-pat: database unavailable: %s", reason(error))
+    return code, message
 
 
 def rollback() -> None:
