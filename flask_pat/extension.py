@@ -75,6 +75,8 @@ class PersonalAccessTokens:
                 "One PersonalAccessTokens serves one db, user model and metadata: make another"
                 " PersonalAccessTokens() for another set."
             )
+        if "PAT_DEFAULT_EXPIRATION" not in app.config:
+            settings.fit_default_expiration(app.config)
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         settings.check(app.config)

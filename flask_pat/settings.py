@@ -317,6 +317,29 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
 }
 
 
+def fit_default_expiration(config: dict[str, Any]) -> None:
+    """Where the host left ``PAT_DEFAULT_EXPIRATION`` unset, make flask-pat's own default
+    (30 days) fit the host's units and ``PAT_MAX_LIFETIME``: the longest that does."""
+    units = config.get("PAT_EXPIRATION_UNITS", DEFAULTS["PAT_EXPIRATION_UNITS"])
+    max_lifetime = config.get("PAT_MAX_LIFETIME")
+    if not _is_sequence(units) or not (max_lifetime is None or isinstance(max_lifetime, timedelta)):
+        return  # the checks will say what is wrong
+    unit, value = DEFAULTS["PAT_DEFAULT_EXPIRATION"]
+    wanted = value * _UNIT_SECONDS[unit]
+    if max_lifetime is not None:
+        wanted = min(wanted, int(max_lifetime.total_seconds()))
+    fitting = [
+        (unit, wanted // _UNIT_SECONDS[unit])
+        for unit in ("days", "weeks", "hours", "minutes")
+        if unit in units and wanted >= _UNIT_SECONDS[unit]
+    ]
+    exact = [(unit, n) for unit, n in fitting if n * _UNIT_SECONDS[unit] == wanted]
+    if exact or fitting:
+        config["PAT_DEFAULT_EXPIRATION"] = (exact or fitting)[0]
+    elif "never" in units and max_lifetime is None:
+        config["PAT_DEFAULT_EXPIRATION"] = ("never", None)
+
+
 def check(config: Mapping[str, Any]) -> None:
     """Raise :class:`SettingError` for the first ``PAT_*`` setting flask-pat cannot use.
 

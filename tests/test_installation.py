@@ -14,7 +14,7 @@ from flask_login import LoginManager, UserMixin, login_user
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_pat import PersonalAccessTokens, tokens
-from tests.conftest import bearer
+from tests.conftest import bearer, cli_runner
 
 PREFIX = "/settings/tokens"
 
@@ -110,10 +110,10 @@ def test_the_page_says_what_to_run(uninstalled: Flask) -> None:
     "args", [["list"], ["create", "--user", "1", "--name", "ci"], ["prune"]], ids=" ".join
 )
 def test_the_cli_exits_1_saying_what_to_run(uninstalled: Flask, args: list[str]) -> None:
-    result = uninstalled.test_cli_runner().invoke(args=["pat", *args])
+    result = cli_runner(uninstalled).invoke(args=["pat", *args])
     assert result.exit_code == 1, result.output
-    assert "personal_access_token" in result.output and _command(uninstalled) in result.output
-    assert "Traceback" not in result.output
+    assert "personal_access_token" in result.stderr and _command(uninstalled) in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
     assert not isinstance(result.exception, sa.exc.SQLAlchemyError)
 
 

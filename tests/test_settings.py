@@ -127,8 +127,26 @@ def test_bad_settings_are_refused_at_start_up(key: str, value: Any, words: list[
 
 def test_default_expiration_must_fit_max_lifetime() -> None:
     with pytest.raises(RuntimeError, match="PAT_DEFAULT_EXPIRATION: .*shorter"):
-        _init(PAT_MAX_LIFETIME=timedelta(days=7))
+        _init(PAT_MAX_LIFETIME=timedelta(days=7), PAT_DEFAULT_EXPIRATION=("days", 30))
     with pytest.raises(RuntimeError, match="PAT_DEFAULT_EXPIRATION: .*must expire"):
         _init(PAT_MAX_LIFETIME=timedelta(days=7), PAT_DEFAULT_EXPIRATION=("never", None))
     with pytest.raises(RuntimeError, match="PAT_DEFAULT_EXPIRATION: .*PAT_EXPIRATION_UNITS"):
-        _init(PAT_EXPIRATION_UNITS=("weeks",))
+        _init(PAT_EXPIRATION_UNITS=("weeks",), PAT_DEFAULT_EXPIRATION=("days", 30))
+
+
+@pytest.mark.parametrize(
+    ("config", "default"),
+    [
+        ({}, ("days", 30)),
+        ({"PAT_MAX_LIFETIME": timedelta(days=7)}, ("days", 7)),
+        ({"PAT_MAX_LIFETIME": timedelta(hours=12)}, ("hours", 12)),
+        ({"PAT_MAX_LIFETIME": timedelta(seconds=90)}, ("minutes", 1)),
+        ({"PAT_EXPIRATION_UNITS": ("weeks", "hours")}, ("hours", 720)),
+        ({"PAT_EXPIRATION_UNITS": ("weeks",)}, ("weeks", 4)),
+        ({"PAT_EXPIRATION_UNITS": ("never",)}, ("never", None)),
+    ],
+)
+def test_flask_pats_own_default_expiration_fits_the_hosts_limits(
+    config: dict[str, Any], default: tuple[str, int | None]
+) -> None:
+    assert _init(**config).config["PAT_DEFAULT_EXPIRATION"] == default
