@@ -15,6 +15,7 @@ from flask import current_app
 
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError, invalid
+from .i18n import gettext as _
 
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 MAX_NAME_LENGTH = 100
@@ -34,10 +35,36 @@ def clean_name(raw: object) -> tuple[str, str]:
         raise invalid("name", "Enter a name for the token.")
     if len(name) > MAX_NAME_LENGTH:
         raise invalid("name", f"Use at most {MAX_NAME_LENGTH} characters for the name.")
-    for char in name:
-        if unicodedata.category(char) in ("Cc", "Cs") or char in _REFUSED_CHARS:
+    for index, char in enumerate(name):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs") or char in _REFUSED_CHARS:
             raise invalid("name", "Remove control and text-direction characters from the name.")
+        if category == "Cf" and not _joins_emoji(name, index):
+            raise invalid(
+                "name",
+                _(
+                    "Remove invisible characters (U+%(code)s) from the name: zero-width"
+                    " characters, direction marks and tags make one name look like another.",
+                    code=f"{ord(char):04X}",
+                ),
+            )
     return name, name.casefold()
+
+
+def _pictographic(char: str) -> bool:
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or char == "\ufe0f"
+
+
+def _joins_emoji(name: str, index: int) -> bool:
+    """Whether ``name[index]`` is a zero-width joiner inside an emoji (👩‍💻), where it is
+    the only invisible character with a visible effect."""
+    return (
+        name[index] == "\u200d"
+        and 0 < index < len(name) - 1
+        and _pictographic(name[index - 1])
+        and _pictographic(name[index + 1])
+    )
 
 
 def lifetime(unit: object, value: object) -> timedelta | None:
