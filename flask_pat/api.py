@@ -339,9 +339,9 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
             "user": user,
         }
     )
-    response = current_app.response_class(text, mimetype=format_.mimetype)
+    response = current_app.response_class(ide.encodable(text), mimetype=format_.mimetype)
     if args["download"]:
-        response.headers["Content-Disposition"] = f'attachment; filename="{format_.filename}"'
+        response.headers["Content-Disposition"] = ide.content_disposition(format_.filename)
     return response
 
 
