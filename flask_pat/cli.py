@@ -134,7 +134,20 @@ def _find_user(raw: str) -> Any:
         except sa.exc.DataError:
             # An id out of the column's range (PostgreSQL's 32-bit INTEGER) names no one.
             ext.db.session.rollback()
+    lookup = current_app.config["PAT_CLI_USER_LOOKUP"]
+    if user is None and lookup is not None:
+        user = lookup(raw.strip())
+        if user is not None and not isinstance(user, ext.user_model):
+            raise click.ClickException(
+                f"PAT_CLI_USER_LOOKUP returned {user!r} for {raw!r}: it must return a"
+                f" {ext.user_model.__name__} or None."
+            )
     if user is None:
+        if lookup is not None:
+            raise CommandError(
+                f"No user with id {raw!r}, and PAT_CLI_USER_LOOKUP finds none: check the id or"
+                " what the lookup accepts (an email, a username)."
+            )
         raise CommandError(f"No user with id {raw!r}: check the id (the user's primary key).")
     return user
 
@@ -223,7 +236,12 @@ def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
 
 
 @pat_cli.command("create")
-@click.option("--user", "user_id", required=True, help="The user's id (primary key).")
+@click.option(
+    "--user",
+    "user_id",
+    required=True,
+    help="The user's id (primary key), or what PAT_CLI_USER_LOOKUP finds (an email...).",
+)
 @click.option("--name", required=True, help="1 to 100 characters, unique for the user.")
 @click.option(
     "--expires",
