@@ -159,7 +159,11 @@ class EventMixin:
         table = cls.__tablename__
         return (
             sa.Index(f"ix_{table}_token", "token_id", "id"),
-            sa.Index(f"ix_{table}_user", "user_id", "id"),
+            # A constraint, not an index: MariaDB's foreign key on user_id needs a key that
+            # starts with it, and Alembic's generated downgrade drops indexes before their
+            # table, which MariaDB refuses for the last key of a foreign key. Constraints go
+            # with the table.
+            sa.UniqueConstraint("user_id", "id", name=f"uq_{table}_user"),
             sa.Index(f"ix_{table}_event", "event", "id"),
             sa.Index(f"ix_{table}_at", "at"),
             {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
