@@ -50,6 +50,8 @@ GOOD = [
     {"PAT_EXPIRY_NOTICES": (), "PAT_IDE_FORMATS": ()},
     {"PAT_SECRET_SCANNING_KEYS_URL": "https://api.github.com/meta/public_keys/secret_scanning"},
     {"PAT_SERVER_URL": "http://localhost:8080"},
+    # A test server on this machine may serve the keys over plain http.
+    {"PAT_SECRET_SCANNING_KEYS_URL": "http://127.0.0.1:8123/keys"},
     {"PAT_INTEGRATIONS": lambda user: [], "PAT_PROJECTS": lambda user: []},
     {"PAT_USER_ALLOWED": lambda user: True, "PAT_TEMPLATE_CONTEXT": dict},
     {"PAT_CLI_USER_LOOKUP": lambda text: None, "PAT_ADMIN": lambda user: False},
@@ -97,6 +99,7 @@ BAD = [
     ("PAT_BASE_TEMPLATE", "", ["template name"]),
     ("PAT_SERVER_URL", "example.com", ["https or http URL"]),
     ("PAT_SECRET_SCANNING_KEYS_URL", "http://example.com/keys", ["https URL"]),
+    ("PAT_SECRET_SCANNING_KEYS_URL", "ftp://example.com/keys", ["https URL"]),
     ("PAT_INTEGRATIONS", [{"uid": "x"}], ["{'uid', 'name', 'model'}"]),
     ("PAT_PROJECTS", [{"id": 1, "name": "p", "public": False}], ["function", "or None"]),
     ("PAT_USER_ALLOWED", True, ["function", "True or False"]),
