@@ -10,11 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import database_errors
+from . import admin, database_errors, history, leaks_api  # noqa: F401  (routes join the API)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
 bp.register_blueprint(api_bp, url_prefix="/api")
+bp.add_url_rule("/admin/", "admin", admin.page)
 
 #: What the page's scripts get when no catalogue is available: English, as written.
 ENGLISH_CATALOG: dict[str, Any] = {"locale": "en", "plural_forms": 2, "messages": {}}
