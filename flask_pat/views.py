@@ -71,14 +71,21 @@ def page() -> ResponseReturnValue:
     if not_installed is not None:
         return not_installed
     gettext, catalog = _i18n()
-    title = gettext("Personal access tokens")
-    context = page_context(title, gettext, catalog)
-    context.update(host_context())
+    context = page_variables(gettext("Personal access tokens"))
     response = current_app.make_response(render_template("pat/tokens.html", **context))
     response.headers["Cache-Control"] = "no-store"
     # Not to be framed by other sites (clickjacking), unless the host says otherwise.
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
+
+
+def page_variables(title: str) -> dict[str, Any]:
+    """Every variable of a flask-pat page titled ``title``: :func:`page_context` and what
+    ``PAT_TEMPLATE_CONTEXT`` adds."""
+    gettext, catalog = _i18n()
+    context = page_context(title, gettext, catalog)
+    context.update(host_context())
+    return context
 
 
 def host_context() -> dict[str, Any]:

@@ -114,3 +114,45 @@ def test_the_page_carries_flask_talismans_nonce(app: Flask, user: Any) -> None:
 def test_without_a_nonce_the_page_has_no_nonce_attribute(app: Flask, user: Any) -> None:
     html = sign_in(app, user).get(PAGE).get_data(as_text=True)
     assert "nonce=" not in html
+
+
+ADMIN = "/settings/tokens/admin/"
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "PAT_BASE_TEMPLATE": "fw/base.html",
+            "PAT_TEMPLATE_CONTEXT": _framework_context,
+            "PAT_ADMIN": lambda user: user.email == "ada@example.com",
+        }
+    ],
+)
+def test_the_admin_pages_in_a_framework_base_template(
+    app: Flask, user: Any, other_user: Any
+) -> None:
+    app.jinja_loader = DictLoader(FRAMEWORK_TEMPLATES)  # type: ignore[assignment]
+    for who, status in ((user, 200), (other_user, 403)):
+        response = sign_in(app, who).get(ADMIN)
+        assert response.status_code == status, response.get_data(as_text=True)[:500]
+        html = response.get_data(as_text=True)
+        assert " - Acme</title>" in html
+        assert "/hijacked" not in html
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+@pytest.mark.parametrize("app_config", [{"PAT_ADMIN": lambda user: True}])
+def test_the_admin_page_carries_flask_talismans_nonce(app: Flask, user: Any) -> None:
+    Talisman(
+        app,
+        force_https=False,
+        content_security_policy={"default-src": "'self'", "script-src": "'strict-dynamic'"},
+        content_security_policy_nonce_in=["script-src", "style-src"],
+    )
+    response = sign_in(app, user).get(ADMIN)
+    assert response.status_code == 200
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert nonce
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", response.get_data(as_text=True))
+    assert tags and all(f'nonce="{nonce.group(1)}"' in tag for tag in tags), tags
