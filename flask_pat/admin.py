@@ -128,18 +128,17 @@ def page() -> ResponseReturnValue:
     """The admin inventory page: 403 for anyone who is not an administrator."""
     if not current_token and not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    from .views import page_variables  # the page module imports this one
+    # The variables every flask-pat page gets (title, pat_base_template, pat_theme, ...).
+    from .views import page_context, page_i18n
 
+    gettext, catalog = page_i18n()
     if current_token or not inventory.is_admin(current_user):
-        body = render_template("pat/admin_forbidden.html", **page_variables(_("Not allowed")))
+        context = page_context(gettext("Not allowed"), gettext, catalog)
+        body = render_template("pat/admin_forbidden.html", **context)
         return body, 403, {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"}
+    context = page_context(gettext("Token inventory"), gettext, catalog)
     response = current_app.make_response(
-        render_template(
-            "pat/admin.html",
-            **page_variables(_("Token inventory")),
-            statuses=STATUSES,
-            page_sizes=PAGE_SIZES,
-        )
+        render_template("pat/admin.html", **context, statuses=STATUSES, page_sizes=PAGE_SIZES)
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")

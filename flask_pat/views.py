@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import admin, database_errors, history, leaks_api  # noqa: F401  (routes join the API)
+from . import admin, authentication, database_errors, history, leaks_api  # noqa: F401
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
@@ -25,8 +25,9 @@ def _identity(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def _i18n() -> tuple[Any, dict[str, Any]]:
-    """flask-pat's gettext for the template, and the catalogue for the page's scripts."""
+def page_i18n() -> tuple[Any, dict[str, Any]]:
+    """flask-pat's gettext for a page's template, and the catalogue for its scripts
+    (with :func:`page_context`, what the admin page needs too)."""
     try:
         from . import i18n  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
@@ -59,31 +60,6 @@ def page_context(title: str, gettext: Any, catalog: dict[str, Any]) -> dict[str,
     }
     if "_" not in current_app.jinja_env.globals:
         context["_"] = gettext
-    return context
-
-
-@bp.get("/")
-def page() -> ResponseReturnValue:
-    """The page where a signed-in user manages their tokens."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    not_installed = database_errors.page_not_installed()
-    if not_installed is not None:
-        return not_installed
-    gettext, catalog = _i18n()
-    context = page_variables(gettext("Personal access tokens"))
-    response = current_app.make_response(render_template("pat/tokens.html", **context))
-    response.headers["Cache-Control"] = "no-store"
-    # Not to be framed by other sites (clickjacking), unless the host says otherwise.
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    return response
-
-
-def page_variables(title: str) -> dict[str, Any]:
-    """Every variable of a flask-pat page titled ``title``: :func:`page_context` and what
-    ``PAT_TEMPLATE_CONTEXT`` adds."""
-    gettext, catalog = _i18n()
-    context = page_context(title, gettext, catalog)
     context.update(host_context())
     return context
 
@@ -98,3 +74,24 @@ def host_context() -> dict[str, Any]:
     if not isinstance(extra, Mapping):
         raise TypeError(f"PAT_TEMPLATE_CONTEXT must return a dict; it returned {extra!r}.")
     return {key: value for key, value in extra.items() if not str(key).startswith("pat_")}
+
+
+@bp.get("/")
+def page() -> ResponseReturnValue:
+    """The page where a signed-in user manages their tokens."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    if not authentication.allowed(current_user._get_current_object()):
+        abort(403)
+    not_installed = database_errors.page_not_installed()
+    if not_installed is not None:
+        return not_installed
+    gettext, catalog = page_i18n()
+    title = gettext("Personal access tokens")
+    response = current_app.make_response(
+        render_template("pat/tokens.html", **page_context(title, gettext, catalog))
+    )
+    response.headers["Cache-Control"] = "no-store"
+    # Not to be framed by other sites (clickjacking), unless the host says otherwise.
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response

@@ -8,7 +8,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,8 +106,11 @@ class LiveApp:
 
 
 @contextmanager
-def serve_example_app(db_path: Path, **config: Any) -> Iterator[LiveApp]:
-    """Serve ``example_app.create_app`` on a free port of 127.0.0.1, with the CSP header."""
+def serve_example_app(
+    db_path: Path, setup: Callable[[Flask], None] | None = None, **config: Any
+) -> Iterator[LiveApp]:
+    """Serve ``example_app.create_app`` on a free port of 127.0.0.1, with the CSP header;
+    ``setup(app)`` may add templates and routes (a host layout) first."""
     from example_app import create_app, db
 
     app = create_app(
@@ -120,8 +123,11 @@ def serve_example_app(db_path: Path, **config: Any) -> Iterator[LiveApp]:
 
     @app.after_request
     def content_security_policy(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
+
+    if setup is not None:
+        setup(app)
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
@@ -163,3 +169,32 @@ def wait_for_list(page: Any) -> None:
 
     expect(page.locator('[data-pat="table"]')).to_have_attribute("aria-busy", "false")
     expect(page.locator('[data-pat="rows"] .pat-spinner')).to_have_count(0)
+
+
+#: What each column shows, without its card label and its exact-date tooltip.
+SHOWN = {
+    "value": ".pat-cell-value code",
+    "scopes": ".pat-cell-scopes .pat-scope-chips, .pat-cell-scopes .pat-muted",
+    "created": ".pat-cell-created time",
+    "expiration": (
+        ".pat-cell-expiration time, .pat-cell-expiration .pat-expiration > span:not(.pat-has-tip)"
+    ),
+    "used": ".pat-cell-used time, .pat-cell-used > .pat-muted",
+    "ip": ".pat-cell-used .pat-ip",
+    "status": ".pat-cell-status .pat-status",
+}
+
+
+def row(page: Any, name: str) -> Any:
+    """The table row (or card) of the token called ``name``."""
+    return page.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+
+
+def shown(page: Any, name: str, column: str) -> Any:
+    """What the row of ``name`` shows in ``column`` (a key of ``SHOWN``)."""
+    return row(page, name).locator(SHOWN[column])
+
+
+def names(page: Any) -> Any:
+    """The token names of the rows, in order."""
+    return page.locator("tbody tr th .pat-token-name")

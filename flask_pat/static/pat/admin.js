@@ -5,8 +5,11 @@ import { Api } from "./api.js";
 import { Modal } from "./dialogs.js";
 import { debounce, h, part } from "./dom.js";
 import { gettext, interpolate, locale, ngettext } from "./i18n.js";
+import { applyTheme } from "./theme.js";
 
 const root = document.querySelector('[data-pat="admin-root"]');
+// Light or dark as PAT_THEME says, and as the host page looks around it (tokens.css).
+applyTheme(root);
 const DEFAULTS = { q: "", user: "", status: "", sort: "-created_at", page: 1, perPage: 10 };
 const PARAMS = { q: "q", user: "user", status: "status", sort: "sort", page: "page", perPage: "per_page" };
 const SORT_KEYS = ["user", "name", "created_at", "expires_at", "last_used_at"];
