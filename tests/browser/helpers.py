@@ -198,3 +198,56 @@ def shown(page: Any, name: str, column: str) -> Any:
 def names(page: Any) -> Any:
     """The token names of the rows, in order."""
     return page.locator("tbody tr th .pat-token-name")
+
+
+#: The roles of the controls whose names must be unique on a page (SPEC section 8).
+CONTROL_ROLES = ("button", "checkbox", "combobox", "radio", "searchbox", "spinbutton", "textbox")
+
+# Every dialog shown (without a modal one making the rest inert) and every hidden part of
+# the widget shown, so that the accessibility tree holds each control the page can show.
+RENDER_ALL = """() => {
+  for (const dialog of document.querySelectorAll("dialog")) {
+    if (!dialog.open) dialog.show();
+  }
+  for (const hidden of document.querySelectorAll(".pat [hidden]")) hidden.hidden = false;
+}"""
+
+
+def control_names(page: Any, within: str = "body") -> list[str]:
+    """The accessible names of the controls under ``within`` (a CSS selector), as Chromium
+    computes them for its accessibility tree (what a screen reader lists)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        document = session.send("DOM.getDocument", {"depth": 0})
+        found = session.send(
+            "DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": within}
+        )
+        names = []
+        for role in CONTROL_ROLES:
+            answer = session.send(
+                "Accessibility.queryAXTree", {"nodeId": found["nodeId"], "role": role}
+            )
+            names += [
+                str(node.get("name", {}).get("value", ""))
+                for node in answer["nodes"]
+                if not node.get("ignored")
+            ]
+    finally:
+        session.detach()
+    return names
+
+
+def all_control_names(page: Any) -> list[str]:
+    """The names of every control of the page, with every dialog and hidden part shown."""
+    page.evaluate(RENDER_ALL)
+    return control_names(page)
+
+
+def repeated(names: list[str], allowed: Callable[[str], bool]) -> list[str]:
+    """The names given to more than one control (compared as a person hears them: case and
+    spacing aside), but for those ``allowed`` to repeat."""
+    seen: dict[str, int] = {}
+    for name in names:
+        key = " ".join(name.split()).casefold()
+        seen[key] = seen.get(key, 0) + 1
+    return sorted(name for name, count in seen.items() if count > 1 and not allowed(name))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import LiveApp, open_tokens_page, row
+from .helpers import LiveApp, all_control_names, control_names, open_tokens_page, repeated, row
 
 pytestmark = pytest.mark.browser
 
@@ -251,3 +251,53 @@ def test_borders_and_hovered_buttons_contrast(page: Any, live: LiveApp) -> None:
         button.hover()
         assert page.evaluate(CONTRAST, [confirm, "color", "background-color"]) >= 4.5
         box.get_by_role("button", name="Cancel").click()
+
+
+def test_every_control_has_a_name_of_its_own(page: Any, live: LiveApp) -> None:
+    """A label names one control (SPEC section 8): no two buttons, fields or lists share a
+    name, dialogs included, but for the rows' buttons, whose names carry the token's name.
+    The dialogs' buttons keep their visible text as the start of their name."""
+    live.add_token("CI deploy", scopes=["notes:read"])
+    live.add_token("Stopped", revoked=True)
+    open_tokens_page(page)
+    page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
+    page.get_by_role("button", name="New token").click()
+    form = page.get_by_role("dialog", name="New token")
+    form.get_by_label("Name", exact=True).fill("Fresh")
+    form.get_by_role("button", name="Generate").click()
+    generated = page.get_by_role("dialog", name="Token Successfully Generated")
+    expect(generated.get_by_role("button", name="Download VSCode settings")).to_be_visible()
+    # Its downloads exist only while it is open (and modal: the rest of the page is inert).
+    downloads = control_names(page, '[data-pat="generated-download-buttons"]')
+    assert downloads == ["Download VSCode settings", "Download JetBrains settings"]
+    generated.get_by_role("button", name="Close").click()
+    expect(generated).to_be_hidden()
+
+    names = all_control_names(page) + downloads
+    assert "" not in names
+    tokens = ("ci deploy", "stopped", "fresh")
+    assert repeated(names, lambda name: any(token in name for token in tokens)) == []
+    for name in (
+        "Close new token form",
+        "Cancel new token",
+        "Copy token",
+        "Close generated token",
+        "Cancel rotation",
+        "Cancel revocation",
+        "Cancel deletion",
+        "Close history",
+        "Close settings preview",
+        "Copy",
+        "Download",
+        "Revoke",
+        "Delete",
+    ):
+        assert name in names, name
+    for button in page.locator("dialog button").all():
+        text = " ".join(button.inner_text().split())
+        label = button.get_attribute("aria-label")
+        if text and label:
+            assert label.casefold().startswith(text.casefold()), (text, label)
+    # The settings preview still shows the word "Close".
+    close = page.get_by_role("dialog", name="Settings preview").get_by_role("button", name="Close")
+    expect(close).to_have_text("Close")

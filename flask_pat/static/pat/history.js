@@ -1,5 +1,6 @@
 // A token's history: its audit events (GET <api>/tokens/<id>/events), newest first, a page
-// at a time. Reusable: `load(token, page)` fetches a page, so the admin page passes its own.
+// at a time. Reusable: `load(token, page)` fetches a page and `describe(token)` says whose
+// token it is, so the admin page passes its own (GET <api>/admin/events?token=<id>).
 
 import { h, part } from "./dom.js";
 import { Modal } from "./dialogs.js";
@@ -32,10 +33,37 @@ export function actorLabel(actor) {
   return labels[actor] || actor || "";
 }
 
+/** Who reported a leak (the `source` of a leaked event's detail). */
+export function leakSourceLabel(source) {
+  const labels = {
+    github: gettext("GitHub secret scanning"),
+    "revoke-endpoint": gettext("the revoke endpoint"),
+    scan: gettext("flask pat scan"),
+  };
+  return labels[source] || source;
+}
+
+/** What an event's detail tells a person: where a leaked token was found. */
+export function eventDetail(event) {
+  const detail = event.detail || {};
+  if (!detail.source) return null;
+  return h(
+    "span",
+    { class: "pat-history-detail" },
+    h("span", { text: interpolate(gettext("Reported by %(source)s"), { source: leakSourceLabel(detail.source) }) }),
+    detail.url ? h("span", { class: "pat-history-where", text: detail.url }) : null,
+    detail.location ? h("span", { class: "pat-history-where", text: detail.location }) : null,
+  );
+}
+
 export class HistoryDialog {
-  /** `load(token, page)` resolves to a page of events ({items, page, pages, total}). */
-  constructor(dialog, { load, now = () => Date.now() }) {
+  /**
+   * `load(token, page)` resolves to a page of events ({items, page, pages, total});
+   * `describe(token)` is the line under the title.
+   */
+  constructor(dialog, { load, now = () => Date.now(), describe = (token) => `${token.name} · ...${token.last4}` }) {
     this.load = load;
+    this.describe = describe;
     this.now = now;
     this.modal = new Modal(dialog, { onClose: () => this.clear() });
     this.tokenLine = part(dialog, "history-token");
@@ -54,7 +82,7 @@ export class HistoryDialog {
 
   async open(token, returnFocus) {
     this.token = token;
-    this.tokenLine.textContent = `${token.name} · ...${token.last4}`;
+    this.tokenLine.textContent = this.describe(token);
     this.modal.open(returnFocus, this.closeButton);
     await this.show(1);
   }
@@ -97,7 +125,7 @@ export class HistoryDialog {
     return h(
       "tr",
       {},
-      h("td", { text: eventLabel(event.event) }),
+      h("td", {}, h("span", { text: eventLabel(event.event) }), eventDetail(event)),
       h("td", {}, withExactTime(ago(event.at, this.now()), event.at)),
       h("td", { text: actorLabel(event.actor) }),
       h("td", {}, event.ip ? h("code", { class: "pat-ip-code", text: event.ip }) : h("span", { class: "pat-muted", text: "—" })),
