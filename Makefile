@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz clean translations check-translations
+.PHONY: demo test test-lowest lint bench fuzz clean translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,19 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+# The lowest versions pyproject.toml admits for its direct dependencies, in a venv of their
+# own, installed by uv (from PyPI, into the main venv): what a host on older pins gets.
+LOWEST := .venv-lowest
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5'
+
+$(LOWEST)/.installed: pyproject.toml | $(BIN)/uv
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
@@ -30,6 +43,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## The suite on the lowest versions pyproject.toml admits (without the browser tests, which
+## need no version variety). PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -69,4 +87,4 @@ fuzz: $(VENV)/.installed-test
 	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_fuzz.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) dist build .pytest_cache .mypy_cache .ruff_cache

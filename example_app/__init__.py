@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -94,6 +95,18 @@ def unauthorized() -> Any:
     return redirect(url_for("login", next=request.full_path))
 
 
+def local_path(target: str) -> str | None:
+    """``target`` where it is a path on this site, else ``None``: never redirect to another
+    site. Browsers drop tabs and newlines and read a backslash as ``/``, so ``/<tab>/evil``
+    and ``/<backslash>evil`` would leave: whitespace, controls and backslashes are refused."""
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _sqlite_foreign_keys(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
@@ -179,11 +192,7 @@ def register_routes(app: Flask) -> None:
             user = db.session.scalar(sa.select(User).filter_by(email=email))
             if user is not None and user.check_password(request.form.get("password", "")):
                 login_user(user)
-                target = request.args.get("next", "")
-                # Only local paths: never redirect to another site.
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("index")
-                return redirect(target)
+                return redirect(local_path(request.args.get("next", "")) or url_for("index"))
             flash("Wrong email or password.")
         return render_template("login.html", demo_email=DEMO_EMAIL, demo_password=DEMO_PASSWORD)
 

@@ -135,10 +135,11 @@ def page() -> ResponseReturnValue:
     if current_token or not inventory.is_admin(current_user):
         context = page_context(gettext("Not allowed"), gettext, catalog)
         body = render_template("pat/admin_forbidden.html", **context)
-        return body, 403, {"Cache-Control": "no-store"}
+        return body, 403, {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"}
     context = page_context(gettext("Token inventory"), gettext, catalog)
     response = current_app.make_response(
         render_template("pat/admin.html", **context, statuses=STATUSES, page_sizes=PAGE_SIZES)
     )
     response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response

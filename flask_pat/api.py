@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from . import authentication, context, ide, listing, rights, rules, service
+from . import authentication, context, database_errors, ide, listing, rights, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
 from .errors import HTTP_MESSAGES, STATUS, PatError, error_body
@@ -112,11 +112,7 @@ def _deleted_meanwhile(error: ObjectDeletedError) -> Response:
 
 @bp.errorhandler(SQLAlchemyError)
 def _database_error(error: SQLAlchemyError) -> Response:
-    logger.warning("flask-pat: database error: %s", type(error).__name__)
-    current_app.extensions["pat"].db.session.rollback()
-    response = error_response("unavailable", _("The database is unavailable: try again shortly."))
-    response.headers["Retry-After"] = "5"
-    return response
+    return database_errors.json_response(error)
 
 
 @bp.errorhandler(Exception)
@@ -374,9 +370,9 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
             "user": user,
         }
     )
-    response = current_app.response_class(text, mimetype=format_.mimetype)
+    response = current_app.response_class(ide.encodable(text), mimetype=format_.mimetype)
     if args["download"]:
-        response.headers["Content-Disposition"] = f'attachment; filename="{format_.filename}"'
+        response.headers["Content-Disposition"] = ide.content_disposition(format_.filename)
     return response
 
 

@@ -20,7 +20,16 @@ from flask_login import current_user, user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from . import authentication, challenges, credentials, host_csrf, login_hooks, sessions, signals
+from . import (
+    authentication,
+    challenges,
+    credentials,
+    database_errors,
+    host_csrf,
+    login_hooks,
+    sessions,
+    signals,
+)
 from .challenges import DESCRIPTIONS, insufficient_scope_response
 from .errors import Rejected, database_message, error_body
 from .i18n import gettext as _
@@ -180,7 +189,14 @@ def _before_request() -> Response | None:
 
 
 def database_error_response(error: Exception) -> Response:
-    """503 JSON for a token request whose token the database could not check."""
+    """503 JSON for a token request whose token the database could not check:
+    ``not_installed`` where flask-pat's tables are missing, else ``unavailable``."""
+    if database_errors.is_missing_schema(error):
+        response = jsonify(
+            error_body("not_installed", database_errors.not_installed_message(error))
+        )
+        response.status_code = 503
+        return response
     response = jsonify(
         error_body("unavailable", _("The token could not be checked: try again shortly."))
     )

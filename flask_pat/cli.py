@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 
 from . import context, events, listing, maintenance, rules, service
+from .cli_group import PatGroup
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
 from .i18n import gettext as _
@@ -40,7 +40,7 @@ else:
 P = ParamSpec("P")
 T = TypeVar("T")
 
-pat_cli = AppGroup("pat", help="Manage personal access tokens.")
+pat_cli = PatGroup("pat", help="Manage personal access tokens.")
 
 _DURATION = re.compile(r"([0-9]{1,18})([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -152,7 +152,28 @@ def _find_user(raw: str) -> Any:
         except sa.exc.DataError:
             # An id out of the column's range (PostgreSQL's 32-bit INTEGER) names no one.
             ext.db.session.rollback()
+    lookup = current_app.config["PAT_CLI_USER_LOOKUP"]
+    if user is None and lookup is not None:
+        user = lookup(raw.strip())
+        if user is not None and not isinstance(user, ext.user_model):
+            raise click.ClickException(
+                _(
+                    "PAT_CLI_USER_LOOKUP returned %(value)s for %(id)s: it must return a"
+                    " %(model)s or None.",
+                    value=repr(user),
+                    id=repr(raw),
+                    model=ext.user_model.__name__,
+                )
+            )
     if user is None:
+        if lookup is not None:
+            raise CommandError(
+                _(
+                    "No user with id %(id)s, and PAT_CLI_USER_LOOKUP finds none: check the id or"
+                    " what the lookup accepts (an email, a username).",
+                    id=repr(raw),
+                )
+            )
         raise CommandError(
             _("No user with id %(id)s: check the id (the user's primary key).", id=repr(raw))
         )
@@ -255,7 +276,12 @@ def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
 
 
 @pat_cli.command("create")
-@click.option("--user", "user_id", required=True, help="The user's id (primary key).")
+@click.option(
+    "--user",
+    "user_id",
+    required=True,
+    help="The user's id (primary key), or what PAT_CLI_USER_LOOKUP finds (an email...).",
+)
 @click.option("--name", required=True, help="1 to 100 characters, unique for the user.")
 @click.option(
     "--expires",

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Flask
 
-from . import auth, bodies, tokens
+from . import auth, bodies, settings, wiring
 from .config import DEFAULTS
-from .ide import BUILTIN_FORMATS, IdeFormat
+from .ide import IdeFormat
 from .model import make_models
 
 if TYPE_CHECKING:
@@ -32,9 +32,12 @@ class PersonalAccessTokens:
         *,
         db: SQLAlchemy | None = None,
         user_model: type[Any] | None = None,
+        metadata: sa.MetaData | None = None,
     ) -> None:
         self.db: SQLAlchemy = db  # type: ignore[assignment]
         self.user_model: type[Any] = user_model  # type: ignore[assignment]
+        #: The ``MetaData`` the tables are on: the host's own, or ``db.metadata``.
+        self.metadata: sa.MetaData | None = metadata
         #: The token model, defined on the host's ``db`` by the first :meth:`init_app`.
         self.Token: Any = None
         #: The audit event model, defined alongside :attr:`Token`.
@@ -54,35 +57,40 @@ class PersonalAccessTokens:
         *,
         db: SQLAlchemy | None = None,
         user_model: type[Any] | None = None,
+        metadata: sa.MetaData | None = None,
     ) -> None:
-        """Register the model, blueprint, request loader and ``flask pat`` on ``app``."""
+        """Register the model, blueprint, request loader and ``flask pat`` on ``app``.
+
+        ``metadata``: where the tables go when the host keeps its own on a ``MetaData`` of
+        its own (an app framework's declarative base); by default ``db.metadata``.
+        """
         if "pat" in app.extensions:
             raise RuntimeError(
                 "flask-pat is already registered on this app: call init_app once per app."
             )
         db = db or self.db
         user_model = user_model or self.user_model
-        if db is None or user_model is None:
+        metadata = metadata if metadata is not None else self.metadata
+        wiring.check(app, db, user_model, metadata)
+        if self.Token is not None and (
+            db is not self.db or user_model is not self.user_model or metadata is not self.metadata
+        ):
             raise RuntimeError(
-                "flask-pat needs the app's Flask-SQLAlchemy db and user model:"
-                " pat.init_app(app, db=db, user_model=User)."
+                "One PersonalAccessTokens serves one db, user model and metadata: make another"
+                " PersonalAccessTokens() for another set."
             )
-        if self.Token is not None and (db is not self.db or user_model is not self.user_model):
-            raise RuntimeError("One PersonalAccessTokens serves one db and one user model.")
+        if "PAT_DEFAULT_EXPIRATION" not in app.config:
+            settings.fit_default_expiration(app.config)
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
-        if not tokens.PREFIX_PATTERN.fullmatch(app.config["PAT_TOKEN_PREFIX"]):
-            raise RuntimeError("PAT_TOKEN_PREFIX must be 1 to 10 of [a-z0-9].")
-        unknown = set(app.config["PAT_IDE_FORMATS"]) - set(BUILTIN_FORMATS)
-        if unknown:
-            raise RuntimeError(
-                f"PAT_IDE_FORMATS names unknown formats {sorted(unknown)}; built in:"
-                f" {sorted(BUILTIN_FORMATS)}. Register others with pat.ide_format()."
-            )
+        settings.check(app.config)
 
         if self.Token is None:
-            self.db, self.user_model = db, user_model
-            self.Token, self.Event = make_models(db, user_model, app.config["PAT_TABLE_NAME"])
+            self.db, self.user_model, self.metadata = db, user_model, metadata
+            self.Token, self.Event = make_models(
+                db, user_model, app.config["PAT_TABLE_NAME"], metadata
+            )
+            wiring.forget_deleted_users(self)
             mapper = sa.inspect(user_model)
             #: The user model's primary key column, and its attribute name.
             self.user_pk = mapper.primary_key[0]
@@ -96,6 +104,7 @@ class PersonalAccessTokens:
         auth.init_app(app)
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
+        wiring.enforce_sqlite_foreign_keys(app, db)
 
     def user_id(self, user: Any) -> Any:
         """The primary key of ``user``."""

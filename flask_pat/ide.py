@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 # Characters XML 1.0 cannot hold, even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Halves of a surrogate pair on their own: no UTF-8 can hold them.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What may stand in a quoted filename without escaping, on every browser.
+_PLAIN_FILENAME = re.compile(r"[^A-Za-z0-9._ ()+-]")
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,23 @@ def render_jetbrains(ctx: dict[str, Any]) -> str:
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def encodable(text: str) -> str:
+    """``text`` with lone surrogates (from a host's data) replaced, so it encodes as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with ``filename`` (RFC 6266): a plain ASCII fallback, and the exact
+    name percent-encoded as ``filename*`` (RFC 5987) where it is not plain."""
+    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    plain = _PLAIN_FILENAME.sub("_", plain).strip(" .") or "settings"
+    header = f'attachment; filename="{plain}"'
+    if plain != filename:
+        exact = quote(encodable(filename).encode("utf-8"), safe="")
+        header += f"; filename*=UTF-8''{exact}"
+    return header
 
 
 BUILTIN_FORMATS = {

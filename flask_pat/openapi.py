@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from apispec import APISpec
@@ -52,7 +52,12 @@ def _operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[st
     return {"summary": summary, "responses": {**responses, **_ERRORS}, **extra}
 
 
-@cache
+#: How many documents (one per mount point seen) are kept: a few, whatever prefixes
+#: ``X-Forwarded-Prefix`` brings.
+CACHED_SPECS = 8
+
+
+@lru_cache(maxsize=CACHED_SPECS)
 def build_spec(base: str) -> dict[str, Any]:
     """The document for an API mounted at ``base``."""
     spec = APISpec(

@@ -38,10 +38,36 @@ def clean_name(raw: object) -> tuple[str, str]:
         raise invalid(
             "name", _("Use at most %(count)d characters for the name.", count=MAX_NAME_LENGTH)
         )
-    for char in name:
-        if unicodedata.category(char) in ("Cc", "Cs") or char in _REFUSED_CHARS:
+    for index, char in enumerate(name):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs") or char in _REFUSED_CHARS:
             raise invalid("name", _("Remove control and text-direction characters from the name."))
+        if category == "Cf" and not _joins_emoji(name, index):
+            raise invalid(
+                "name",
+                _(
+                    "Remove invisible characters (U+%(code)s) from the name: zero-width"
+                    " characters, direction marks and tags make one name look like another.",
+                    code=format(ord(char), "04X"),
+                ),
+            )
     return name, name.casefold()
+
+
+def _pictographic(char: str) -> bool:
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or char == "\ufe0f"
+
+
+def _joins_emoji(name: str, index: int) -> bool:
+    """Whether ``name[index]`` is a zero-width joiner inside an emoji (👩‍💻), where it is
+    the only invisible character with a visible effect."""
+    return (
+        name[index] == "\u200d"
+        and 0 < index < len(name) - 1
+        and _pictographic(name[index - 1])
+        and _pictographic(name[index + 1])
+    )
 
 
 def lifetime(unit: object, value: object) -> timedelta | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, url_for
@@ -9,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import admin, authentication, history, leaks_api  # noqa: F401  (routes join the API)
+from . import admin, authentication, database_errors, history, leaks_api  # noqa: F401
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
@@ -59,7 +60,20 @@ def page_context(title: str, gettext: Any, catalog: dict[str, Any]) -> dict[str,
     }
     if "_" not in current_app.jinja_env.globals:
         context["_"] = gettext
+    context.update(host_context())
     return context
+
+
+def host_context() -> dict[str, Any]:
+    """What ``PAT_TEMPLATE_CONTEXT`` returns for the host's base template (``pat_...``
+    names stay flask-pat's)."""
+    make = current_app.config["PAT_TEMPLATE_CONTEXT"]
+    if make is None:
+        return {}
+    extra = make()
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"PAT_TEMPLATE_CONTEXT must return a dict; it returned {extra!r}.")
+    return {key: value for key, value in extra.items() if not str(key).startswith("pat_")}
 
 
 @bp.get("/")
@@ -69,10 +83,15 @@ def page() -> ResponseReturnValue:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
     if not authentication.allowed(current_user._get_current_object()):
         abort(403)
+    not_installed = database_errors.page_not_installed()
+    if not_installed is not None:
+        return not_installed
     gettext, catalog = page_i18n()
     title = gettext("Personal access tokens")
     response = current_app.make_response(
         render_template("pat/tokens.html", **page_context(title, gettext, catalog))
     )
     response.headers["Cache-Control"] = "no-store"
+    # Not to be framed by other sites (clickjacking), unless the host says otherwise.
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response

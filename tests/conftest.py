@@ -4,6 +4,7 @@ own, created here and dropped at the end, so runs on one server do not meet."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -336,6 +337,16 @@ def make_token(app: Flask) -> Callable[..., tuple[Any, str]]:
             return token.id, secret
 
     return factory
+
+
+def cli_runner(app: Flask) -> Any:
+    """``app.test_cli_runner()`` keeping stderr apart from stdout, on click 8.1 as on 8.2+
+    (where it always is, and ``output`` has both)."""
+    from click.testing import CliRunner
+
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return app.test_cli_runner(mix_stderr=False)
+    return app.test_cli_runner()
 
 
 def bearer(secret: str) -> dict[str, str]:

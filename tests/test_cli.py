@@ -22,7 +22,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_pat import context, rules, tokens
 
-from .conftest import TOKEN_FIELDS, bearer
+from .conftest import TOKEN_FIELDS, bearer, cli_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
@@ -36,7 +36,7 @@ def cli(app: Flask) -> Callable[..., Result]:
     process does: pytest-flask's long-lived context would otherwise be reused by the
     commands, and its open transaction on MariaDB would hide rows committed since.
     """
-    runner = app.test_cli_runner()
+    runner = cli_runner(app)
 
     def invoke(*args: str, input: str | None = None) -> Result:
         with app.app_context():
@@ -165,7 +165,7 @@ def test_create_for_a_string_primary_key(host_app: Callable[..., Any]) -> None:
     with app.app_context():
         db.session.add(User(uuid=uuid, email="u@example.com"))
         db.session.commit()
-    runner = app.test_cli_runner()
+    runner = cli_runner(app)
     result = runner.invoke(args=["pat", "create", "--user", uuid, "--name", "x"])
     secret = secret_line(result)
     assert authenticates(app, secret)

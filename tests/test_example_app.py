@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -162,3 +163,47 @@ def test_create_app_twice_in_one_process(tmp_path: Any) -> None:
             with app.app_context():
                 example_app.db.session.remove()
                 example_app.db.engine.dispose()
+
+
+def _login_to(app: Flask, next_url: str) -> str:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    # Raw, as an attacker writes the link: the server decodes it.
+    query = next_url if next_url.startswith("next=") else urlencode({"next": next_url})
+    response = client.post(
+        f"/login?{query}",
+        data={
+            "email": example_app.DEMO_EMAIL,
+            "password": example_app.DEMO_PASSWORD,
+            "csrf_token": match.group(1),
+        },
+    )
+    assert response.status_code == 302
+    location: str = response.headers["Location"]
+    return location
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "next=/%09/evil.example",
+        "next=/%0a/evil.example",
+        "/\t/evil.example",
+        "//evil.example",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+    ],
+)
+def test_login_never_redirects_to_another_site(demo: Flask, next_url: str) -> None:
+    assert _login_to(demo, next_url) == "/"
+
+
+@pytest.mark.parametrize("next_url", ["/settings/tokens/", "/api/notes?x=1", "/a%20b"])
+def test_login_redirects_to_a_local_path(demo: Flask, next_url: str) -> None:
+    assert _login_to(demo, next_url) == next_url

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from flask_pat import service, tokens
 
-from .conftest import ApiClient, bearer, make_app, require_server, sign_in
+from .conftest import ApiClient, bearer, cli_runner, make_app, require_server, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "/settings/tokens/api"
@@ -403,7 +403,7 @@ def test_no_secret_in_the_database_or_the_logs(
     secrets.append(rotated.get_json()["secret"])
     for name in ("service one", "service two"):
         secrets.append(make_token(user, name, scopes=["notes:read"])[1])
-    runner = app.test_cli_runner()
+    runner = cli_runner(app)
     with app.app_context():
         result = runner.invoke(args=["pat", "create", "--user", str(user.id), "--name", "cli"])
     secrets.append(result.stdout.strip())

@@ -395,3 +395,55 @@ def test_characters_xml_cannot_hold_are_left_out(api: ApiClient) -> None:
     assert options["integrationName"] == "bell <&>"
     assert options["integrationUid"] == "u"
     assert options["llmCustomModelName"] == "m"
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"PAT_INTEGRATIONS": [{"uid": "u1", "name": "half \udc00 pair", "model": "m\udfff"}]}],
+)
+@pytest.mark.parametrize("fmt", ["jetbrains", "vscode"])
+def test_a_lone_surrogate_in_an_integration_is_replaced_not_a_500(api: ApiClient, fmt: str) -> None:
+    token_id = api.create("x")["token"]["id"]
+    response = api.get(f"/tokens/{token_id}/ide/{fmt}", query_string={"integration": "u1"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    text = response.get_data().decode("utf-8")
+    assert "m\ufffd" in text
+    assert fmt == "vscode" or "half \ufffd pair" in text
+
+
+@WITH_BOTH
+@pytest.mark.parametrize(
+    ("filename", "header"),
+    [
+        ("zed.toml", 'attachment; filename="zed.toml"'),
+        (
+            'a"b\r\nSet-Cookie: x=1.toml',
+            "attachment; filename=\"a_b__Set-Cookie_ x_1.toml\"; filename*=UTF-8''"
+            "a%22b%0D%0ASet-Cookie%3A%20x%3D1.toml",
+        ),
+        (
+            "réglages ünd 設定.json",
+            "attachment; filename=\"reglages und .json\"; filename*=UTF-8''"
+            "r%C3%A9glages%20%C3%BCnd%20%E8%A8%AD%E5%AE%9A.json",
+        ),
+        (
+            "../../.bashrc",
+            "attachment; filename=\"_.._.bashrc\"; filename*=UTF-8''..%2F..%2F.bashrc",
+        ),
+        ("\ud800.txt", "attachment; filename=\"txt\"; filename*=UTF-8''%EF%BF%BD.txt"),
+    ],
+    ids=["plain", "quote-and-newline", "unicode", "path", "surrogate"],
+)
+def test_a_host_formats_filename_is_escaped(
+    app: Flask, api: ApiClient, filename: str, header: str
+) -> None:
+    app.extensions["pat"].ide_format(
+        IdeFormat(id="h", label="H", filename=filename, mimetype="text/plain", render=lambda c: "")
+    )
+    token_id = api.create("x")["token"]["id"]
+    response = api.get(
+        f"/tokens/{token_id}/ide/h", query_string={"integration": "uid-gpt", "download": "1"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == header
+    assert "Set-Cookie" not in response.headers

@@ -231,3 +231,19 @@ def test_audit_and_admin_answers_match_the_documented_schemas(
     assert schema_errors(document, "Event", {**trail["items"][0], "event": "exploded"}) != []
     admin = document["paths"][f"{API}/admin/tokens"]["get"]
     assert {p["name"] for p in admin["parameters"]} >= {"user", "q", "status", "sort"}
+
+
+def test_the_document_cache_stays_small_whatever_the_forwarded_prefix(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from flask_pat.openapi import CACHED_SPECS, build_spec
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_prefix=1)  # type: ignore[method-assign]
+    client = app.test_client()
+    for n in range(3 * CACHED_SPECS):
+        response = client.get(
+            "/settings/tokens/api/openapi.json", headers={"X-Forwarded-Prefix": f"/p{n}"}
+        )
+        assert response.status_code == 200
+        assert f"/p{n}/settings/tokens/api/meta" in response.get_json()["paths"]
+    assert build_spec.cache_info().currsize <= CACHED_SPECS

@@ -4,6 +4,7 @@ create API's name, expiration and id handling, for any input."""
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 from urllib.parse import quote
@@ -197,9 +198,15 @@ _REFUSED = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u20
 def name_is_valid(raw: str) -> bool:
     """The name rules of SPEC section 2, written out independently of the service."""
     name = unicodedata.normalize("NFC", raw).strip()
+    # Invisible format characters are refused, but for a joiner between two emoji (👩‍💻).
+    visible = re.sub(
+        r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])",
+        "",
+        name,
+    )
     return (
         0 < len(name) <= 100
-        and all(unicodedata.category(c) not in ("Cc", "Cs") for c in name)
+        and all(unicodedata.category(c) not in ("Cc", "Cs", "Cf") for c in visible)
         and not _REFUSED & set(name)
     )
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_pat import scan, tokens
+from tests.conftest import cli_runner
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -61,7 +62,7 @@ def tree(tmp_path: Path) -> dict[str, Any]:
 
 
 def run_scan(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(args=["pat", "scan", *args])
+    return cli_runner(app).invoke(args=["pat", "scan", *args])
 
 
 def test_scan_finds_tokens_in_text_files_and_masks_them(app: Flask, tree: dict[str, Any]) -> None:
@@ -78,13 +79,13 @@ def test_scan_of_a_clean_tree_exits_0(app: Flask, tmp_path: Path) -> None:
     write(tmp_path / ".git" / "HEAD", f"{tokens.generate('pat')}\n")
     result = run_scan(app, str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert result.output == ""
+    assert result.stdout == result.stderr == ""
 
 
 def test_scan_of_a_missing_path_is_bad_input(app: Flask, tmp_path: Path) -> None:
     result = run_scan(app, str(tmp_path / "nowhere"))
     assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert "does not exist" in result.stderr
     assert run_scan(app).exit_code == 2
 
 

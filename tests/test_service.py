@@ -446,3 +446,32 @@ def test_authentication_signals(app: Flask, user: Any, make_token: Any) -> None:
     assert all(sender is app for sender, _ in rejected.calls)
     text = repr(rejected.calls)
     assert "pat_short" not in text and unknown not in text and revoked not in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "deploy\u200e",  # left-to-right mark
+        "\u200fdeploy",  # right-to-left mark
+        "de\u061cploy",  # Arabic letter mark
+        "de\u200bploy",  # zero-width space
+        "de\u200cploy",  # zero-width non-joiner
+        "de\u200dploy",  # a joiner between letters
+        "de\u2060ploy",  # word joiner
+        "\ufeffdeploy",  # byte order mark
+        "deploy\U000e0041\U000e007f",  # tag characters
+        "de\u00adploy",  # soft hyphen
+        "de\u2062ploy",  # invisible times
+    ],
+)
+def test_names_with_invisible_characters_are_refused(ctx: None, user: Any, name: str) -> None:
+    with pytest.raises(PatError) as raised:
+        service.create(user, name)
+    assert raised.value.status == 422
+    assert "invisible" in raised.value.fields["name"][0]
+
+
+@pytest.mark.parametrize("name", ["👩\u200d💻 dev", "❤\ufe0f\u200d🔥 hot", "👩🏽\u200d🚀 launch"])
+def test_emoji_joined_by_zero_width_joiners_are_kept(ctx: None, user: Any, name: str) -> None:
+    token, _ = service.create(user, name)
+    assert token.name == name
