@@ -49,7 +49,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 class Message(db.Model):  # type: ignore[name-defined,misc]
     id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.ForeignKey(User.id, ondelete="CASCADE"), nullable=False, index=True)
+    user_id = db.Column(db.ForeignKey(User.id, ondelete="CASCADE"), nullable=False)
     body = db.Column(db.String(280), nullable=False)
 
 
