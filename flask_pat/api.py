@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from . import ide, service
+from . import context, ide, listing, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
 from .errors import STATUS, PatError, error_body
@@ -168,7 +168,7 @@ def _dump(token: Any) -> dict[str, Any]:
 
 def _dumper(many: bool = False) -> TokenSchema:
     warning: timedelta = current_app.config["PAT_EXPIRY_WARNING"]
-    return TokenSchema(many=many, now=service.utcnow(), warning_seconds=warning.total_seconds())
+    return TokenSchema(many=many, now=context.utcnow(), warning_seconds=warning.total_seconds())
 
 
 def _with_secret(token: Any, secret: str) -> Response:
@@ -195,7 +195,7 @@ def meta() -> ResponseReturnValue:
     user = current_user._get_current_object()
     data = {
         "csrf_token": generate_csrf(),
-        "now": service.utcnow(),
+        "now": context.utcnow(),
         "expiration_units": list(config["PAT_EXPIRATION_UNITS"]),
         "default_expiration": {"unit": unit, "value": value},
         "max_lifetime_seconds": None if max_lifetime is None else int(max_lifetime.total_seconds()),
@@ -204,8 +204,8 @@ def meta() -> ResponseReturnValue:
             {"name": name, "description": text} for name, text in config["PAT_SCOPES"].items()
         ],
         "page_sizes": list(PAGE_SIZES),
-        "integrations": service.integrations_for(user),
-        "projects": service.projects_for(user) or [],
+        "integrations": rules.integrations_for(user),
+        "projects": rules.projects_for(user) or [],
         "ide_formats": [
             {"id": f.id, "label": f.label, "filename": f.filename} for f in _ide_formats().values()
         ],
@@ -219,7 +219,7 @@ def meta() -> ResponseReturnValue:
 def list_tokens() -> ResponseReturnValue:
     """A page of the signed-in user's tokens."""
     args = _load(TokenListQuerySchema(), request.args.to_dict())
-    page = service.list_tokens(current_user, **args)
+    page = listing.list_tokens(current_user, **args)
     return {
         "items": _dumper(many=True).dump(page.items),
         "page": page.page,
@@ -295,7 +295,7 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
             "not_found", f"No IDE format {fmt!r}: choose among {', '.join(_ide_formats())}."
         )
 
-    integrations = service.integrations_for(user)
+    integrations = rules.integrations_for(user)
     integration = None
     if args["integration"]:
         integration = next((i for i in integrations if str(i["uid"]) == args["integration"]), None)
@@ -317,13 +317,13 @@ def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
             {"project": ["The token is bound to another project."]},
         )
     if args["project"]:
-        project = service.find_project(user, args["project"])
+        project = rules.find_project(user, args["project"])
         if project is None:
             raise PatError(
                 "invalid", "Choose one of your projects.", {"project": ["Unknown project."]}
             )
     elif project_id is not None:
-        project = service.find_project(user, project_id)
+        project = rules.find_project(user, project_id)
     if project is not None:
         if project.get("public"):
             raise PatError(

@@ -14,7 +14,7 @@ from flask_login import current_user, user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from . import service, signals
+from . import authentication, signals
 from .errors import Rejected, error_body
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +68,7 @@ def _resolve(req: Request) -> Any:
         return None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        token, user = service.authenticate(secret)
+        token, user = authentication.authenticate(secret)
     except Rejected as rejected:
         g._pat_rejection = rejected.reason
         signals.token_rejected.send(app, reason=rejected.reason)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import service
+from . import context, listing, maintenance, rules, service
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
 from .schemas import TokenSchema
@@ -95,7 +95,7 @@ class Age(_AgeType):
             self.fail(
                 f"{value!r} is not a duration: write it like 30d, 12h, 90m or 2w.", param, ctx
             )
-        seconds = int(match[1]) * service.UNIT_SECONDS[_UNITS[match[2]]]
+        seconds = int(match[1]) * rules.UNIT_SECONDS[_UNITS[match[2]]]
         if seconds > HARD_MAX_LIFETIME.total_seconds():
             self.fail(f"{value!r} is too long: use at most {HARD_MAX_LIFETIME.days}d.", param, ctx)
         return timedelta(seconds=seconds)
@@ -169,7 +169,7 @@ def _token_dict(token: Any, schema: TokenSchema) -> dict[str, Any]:
 
 def _schema() -> TokenSchema:
     warning: timedelta = current_app.config["PAT_EXPIRY_WARNING"]
-    return TokenSchema(now=service.utcnow(), warning_seconds=warning.total_seconds())
+    return TokenSchema(now=context.utcnow(), warning_seconds=warning.total_seconds())
 
 
 def _when(moment: datetime | None, empty: str) -> str:
@@ -243,14 +243,14 @@ def create_command(
 
 @pat_cli.command("list")
 @click.option("--user", "user_id", default=None, help="Only this user's tokens.")
-@click.option("--status", type=click.Choice(service.STATUSES), default=None)
+@click.option("--status", type=click.Choice(listing.STATUSES), default=None)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(user_id: str | None, status: str | None, as_json: bool) -> None:
     """List tokens, oldest first: a table, or JSON lines."""
     owner = None
     if user_id is not None:
         owner = getattr(_find_user(user_id), _ext().user_pk_attr)
-    _print_tokens(service.all_tokens(owner, status), as_json)
+    _print_tokens(maintenance.all_tokens(owner, status), as_json)
 
 
 @pat_cli.command("revoke")
@@ -304,7 +304,7 @@ def delete_command(token_id: str, yes: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def expiring_command(within: timedelta, as_json: bool) -> None:
     """List tokens that expire soon, with their user's id."""
-    _print_tokens(service.expiring(within), as_json)
+    _print_tokens(maintenance.expiring(within), as_json)
 
 
 def _on_terminal() -> bool:
@@ -324,12 +324,12 @@ def prune_command(older_than: timedelta) -> None:
     deleted = 0
     if _on_terminal():
         with click.progressbar(
-            length=service.count_prunable(older_than), label="Deleting tokens"
+            length=maintenance.count_prunable(older_than), label="Deleting tokens"
         ) as bar:
-            for count in service.prune(older_than):
+            for count in maintenance.prune(older_than):
                 deleted += count
                 bar.update(count)
     else:
-        for count in service.prune(older_than):
+        for count in maintenance.prune(older_than):
             deleted += count
     click.echo(f"Deleted {deleted} token{'' if deleted == 1 else 's'}.")

@@ -39,6 +39,28 @@ PAT_INTEGRATIONS: Any = []
 PAT_PROJECTS: Any = None
 #: The built-in IDE settings formats offered.
 PAT_IDE_FORMATS = ("vscode", "jetbrains")
+#: Where a valid token signs its user in: ``"marked"`` (routes marked with
+#: ``@accepts_tokens`` or ``@scopes_required``, blueprints passed to
+#: ``pat.accepts_tokens(bp)``, flask-pat's own token routes) or ``"all"`` (every route).
+PAT_TOKEN_ROUTES = "marked"
+#: A callable(user) -> bool: who may hold and use tokens; ``None``: every active user.
+PAT_USER_ALLOWED: Any = None
+#: A callable() -> dict of extra variables for ``PAT_BASE_TEMPLATE``.
+PAT_TEMPLATE_CONTEXT: Any = None
+#: A callable(str) -> user or None, so ``flask pat ... --user`` accepts an email or a name.
+PAT_CLI_USER_LOOKUP: Any = None
+#: ``"auto"``, ``"light"`` or ``"dark"``: the page's colours.
+PAT_THEME = "auto"
+#: Record each token's last client address and user agent.
+PAT_RECORD_USAGE = True
+#: Days before expiry at which ``flask pat notify`` sends ``token_expiring``.
+PAT_EXPIRY_NOTICES = (30, 7, 1)
+#: A callable(user) -> bool: who may use the admin inventory; ``None``: nobody.
+PAT_ADMIN: Any = None
+#: ``flask pat prune`` also deletes audit events older than this.
+PAT_EVENT_RETENTION = timedelta(days=365)
+#: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.
+PAT_SECRET_SCANNING_KEYS_URL: str | None = None
 
 #: Page sizes the list API and the page accept.
 PAGE_SIZES = (5, 10, 50, 100)

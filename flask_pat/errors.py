@@ -14,10 +14,13 @@ STATUS = {
     "conflict": 409,
     "limit_reached": 409,
     "expired": 409,
+    "not_restorable": 409,
     "integration_required": 409,
     "public_project": 409,
+    "too_large": 413,
     "invalid": 422,
     "unavailable": 503,
+    "not_installed": 503,
     "internal": 500,
 }
 

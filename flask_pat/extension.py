@@ -10,7 +10,7 @@ from flask import Flask
 from . import auth, tokens
 from .config import DEFAULTS
 from .ide import BUILTIN_FORMATS, IdeFormat
-from .model import make_token_model
+from .model import make_models
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -35,6 +35,8 @@ class PersonalAccessTokens:
         self.user_model: type[Any] = user_model  # type: ignore[assignment]
         #: The token model, defined on the host's ``db`` by the first :meth:`init_app`.
         self.Token: Any = None
+        #: The audit event model, defined alongside :attr:`Token`.
+        self.Event: Any = None
         self.user_pk: Any = None
         self.user_pk_attr = ""
         #: IDE settings formats registered with :meth:`ide_format`.
@@ -76,7 +78,7 @@ class PersonalAccessTokens:
 
         if self.Token is None:
             self.db, self.user_model = db, user_model
-            self.Token = make_token_model(db, user_model, app.config["PAT_TABLE_NAME"])
+            self.Token, self.Event = make_models(db, user_model, app.config["PAT_TABLE_NAME"])
             mapper = sa.inspect(user_model)
             #: The user model's primary key column, and its attribute name.
             self.user_pk = mapper.primary_key[0]
@@ -89,6 +91,10 @@ class PersonalAccessTokens:
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
         auth.init_app(app)
         app.cli.add_command(pat_cli)
+
+    def user_id(self, user: Any) -> Any:
+        """The primary key of ``user``."""
+        return getattr(user, self.user_pk_attr)
 
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:
         """Offer another IDE settings format on the page and in the API; returns ``fmt``."""

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.orm import Mapped, attributes, declared_attr, mapped_column
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -18,28 +16,20 @@ if TYPE_CHECKING:
 _MYSQL = ("mysql", "mariadb")
 
 
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """A UTC timestamp stored without zone, read back as an aware ``datetime``.
+def _time() -> sa.DateTime:
+    # Generic types only, so a migration runs as Alembic autogenerates it. Times are written
+    # as aware UTC values: PostgreSQL keeps the instant, SQLite and MariaDB the UTC wall time
+    # (with microseconds on MariaDB too, where DATETIME drops them unless asked); loaded
+    # values are made aware UTC again by :func:`_as_utc`.
+    return sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), *_MYSQL)
 
-    Naive columns behave alike on SQLite, PostgreSQL and MariaDB; microseconds are kept on
-    MariaDB too, where ``DATETIME`` drops them unless asked.
-    """
 
-    impl = sa.DateTime
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name in _MYSQL:
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
-        return dialect.type_descriptor(sa.DateTime())
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+def _as_utc(target: Any, *_: Any) -> None:
+    for key in target.time_attributes:
+        value = target.__dict__.get(key)
+        if value is not None and (value.tzinfo is None or value.utcoffset()):
+            aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            attributes.set_committed_value(target, key, aware)
 
 
 def _casefold_key() -> sa.String:
@@ -74,13 +64,25 @@ class TokenMixin:
     scope_text: Mapped[str] = mapped_column(sa.String(1000), default="")
     #: The host's project id, JSON-encoded so that ``1`` and ``"1"`` stay apart.
     project_key: Mapped[str | None] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(_time())
     #: ``None``: never expires.
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(_time())
     #: Seconds from creation or rotation to expiry, kept so rotation can renew it.
     lifetime_seconds: Mapped[int | None] = mapped_column(sa.BigInteger())
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(_time())
+    #: The client address and user agent of that last use (``PAT_RECORD_USAGE``).
+    last_used_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    last_used_user_agent: Mapped[str | None] = mapped_column(sa.Unicode(200))
+    #: The last distinct client addresses, newest first, space-separated (at most five).
+    recent_ips: Mapped[str | None] = mapped_column(sa.String(255))
+    revoked_at: Mapped[datetime | None] = mapped_column(_time())
+    #: Who revoked it: ``user`` (its owner), ``admin`` or ``leaked``; only ``user`` restores.
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The smallest ``PAT_EXPIRY_NOTICES`` threshold (days) already notified for the current
+    #: ``expires_at``; rotation clears it.
+    expiry_notice_days: Mapped[int | None] = mapped_column(sa.Integer())
+
+    time_attributes = ("created_at", "expires_at", "last_used_at", "revoked_at")
 
     #: Two requests deleting one token at once both succeed, as a delete is idempotent;
     #: without this the second would warn that its DELETE matched no row.
@@ -124,21 +126,88 @@ class TokenMixin:
         return f"<Token {self.id} {self.name!r} ...{self.last4}>"
 
 
-def make_token_model(db: SQLAlchemy, user_model: type[Any], table_name: str) -> type[Any]:
-    """Define the token model on ``db`` with a cascading foreign key to ``user_model``."""
+class EventMixin:
+    """Columns of an audit event: what happened to a token, when, by whom, from where.
+
+    Events outlive their token (``token_id`` has no foreign key) until
+    ``PAT_EVENT_RETENTION``; they go with their user.
+    """
+
+    __tablename__: str
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    token_id: Mapped[int | None] = mapped_column(sa.BigInteger())
+    #: ``created``, ``rotated``, ``revoked``, ``restored``, ``deleted``, ``new_ip``,
+    #: ``leaked`` or ``expiry_notice``.
+    event: Mapped[str] = mapped_column(sa.String(20))
+    at: Mapped[datetime] = mapped_column(_time())
+    #: ``owner``, ``token``, ``admin``, ``cli`` or ``system``.
+    actor: Mapped[str] = mapped_column(sa.String(10))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.Unicode(200))
+    #: A JSON object with what else is worth knowing (a leak's URL, days left, a reason).
+    detail_text: Mapped[str | None] = mapped_column(sa.UnicodeText())
+
+    time_attributes = ("at",)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        table = cls.__tablename__
+        return (
+            sa.Index(f"ix_{table}_token", "token_id", "id"),
+            sa.Index(f"ix_{table}_user", "user_id", "id"),
+            sa.Index(f"ix_{table}_event", "event", "id"),
+            sa.Index(f"ix_{table}_at", "at"),
+            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
+        )
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return {} if not self.detail_text else dict(json.loads(self.detail_text))
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.event} token={self.token_id}>"
+
+
+def make_models(
+    db: SQLAlchemy,
+    user_model: type[Any],
+    table_name: str,
+    metadata: sa.MetaData | None = None,
+) -> tuple[type[Any], type[Any]]:
+    """Define the token and event models, each with a cascading foreign key to the user.
+
+    They are declared on ``db.Model``, or on ``metadata`` when the host keeps its tables on
+    a ``MetaData`` of its own (an app framework's declarative base).
+    """
     mapper = sa.inspect(user_model)
     if len(mapper.primary_key) != 1:
         raise RuntimeError(
             f"flask-pat needs {user_model.__name__} to have a single-column primary key."
         )
     user_pk = mapper.primary_key[0]
-    attrs: dict[str, Any] = {
-        "__tablename__": table_name,
-        "user_id": mapped_column(
-            user_pk.type.copy(),
-            sa.ForeignKey(user_pk, ondelete="CASCADE"),
-            nullable=False,
-        ),
-        "user": sa.orm.relationship(user_model, lazy="raise", viewonly=True),
-    }
-    return type("PersonalAccessToken", (TokenMixin, db.Model), attrs)
+    base: Any = db.Model
+    if metadata is not None and metadata is not db.metadata:
+        base = sa.orm.registry(metadata=metadata).generate_base()
+
+    def user_id() -> Any:
+        return mapped_column(
+            user_pk.type.copy(), sa.ForeignKey(user_pk, ondelete="CASCADE"), nullable=False
+        )
+
+    token = type(
+        "PersonalAccessToken",
+        (TokenMixin, base),
+        {"__tablename__": table_name, "user_id": user_id()},
+    )
+    event = type(
+        "PersonalAccessTokenEvent",
+        (EventMixin, base),
+        {"__tablename__": f"{table_name}_event", "user_id": user_id()},
+    )
+    for model in (token, event):
+        sa.event.listen(model, "load", _as_utc)
+        sa.event.listen(model, "refresh", _as_utc)
+    return token, event

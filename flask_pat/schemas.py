@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .config import PAGE_SIZES
-from .service import SORT_KEYS, STATUSES
+from .listing import SORT_KEYS, STATUSES
 
 
 class StrictInteger(fields.Integer):

@@ -8,7 +8,7 @@ _signals = Namespace()
 
 #: A token was created (``token=``, ``user=``).
 token_created = _signals.signal("token-created")
-#: A token was revoked (``token=``, ``user=``).
+#: A token was revoked (``token=``, ``user=``, ``by=``: owner, token, admin, cli or system).
 token_revoked = _signals.signal("token-revoked")
 #: A revoked token was restored (``token=``, ``user=``).
 token_restored = _signals.signal("token-restored")
@@ -21,3 +21,11 @@ token_authenticated = _signals.signal("token-authenticated")
 #: A presented token authenticated nobody (``reason=``: malformed, unknown, expired,
 #: revoked or inactive user; never the token text).
 token_rejected = _signals.signal("token-rejected")
+#: A token was used from a client address it had not used lately (``token=``, ``user=``,
+#: ``ip=``).
+token_used_from_new_ip = _signals.signal("token-used-from-new-ip")
+#: ``flask pat notify``: a token reached an expiry notice threshold (``token=``, ``user=``,
+#: ``days_left=``); connect it to send the owner a mail.
+token_expiring = _signals.signal("token-expiring")
+#: A token was found leaked and revoked (``token=``, ``user=``, ``source=``, ``url=``).
+token_leaked = _signals.signal("token-leaked")

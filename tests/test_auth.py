@@ -18,7 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 import tests.conftest as conftest
-from flask_pat import PersonalAccessTokens, current_token, service, tokens
+from flask_pat import PersonalAccessTokens, context, current_token, listing, service, tokens
 from tests.conftest import bearer, sign_in
 
 API = "/settings/tokens/api"
@@ -268,7 +268,7 @@ def _spoil(app: Flask, user: Any, make_token: Any, how: str) -> str:
         elif how == "deleted":
             service.delete(user, token)
         elif how == "expired":
-            token.expires_at = service.utcnow() - timedelta(seconds=1)
+            token.expires_at = context.utcnow() - timedelta(seconds=1)
             db.session.commit()
         elif how == "inactive":
             db.session.execute(
@@ -580,20 +580,20 @@ def test_tokens_manage_tokens_only_when_allowed(
 ) -> None:
     token_id, secret = make_token(user, "ci", scopes=["notes:read", "notes:write"])
     client = app.test_client()
-    listing = client.get(f"{API}/tokens", headers=bearer(secret))
+    listed = client.get(f"{API}/tokens", headers=bearer(secret))
     created = client.post(f"{API}/tokens", headers=bearer(secret), json={"name": "minted"})
     revoked = client.post(f"{API}/tokens/{token_id}/revoke", headers=bearer(secret))
     if allowed:
-        assert listing.status_code == 200
-        assert [t["name"] for t in listing.get_json()["items"]] == ["ci"]
+        assert listed.status_code == 200
+        assert [t["name"] for t in listed.get_json()["items"]] == ["ci"]
         assert created.status_code == 201
         assert revoked.status_code == 200
     else:
-        for response in (listing, created, revoked):
+        for response in (listed, created, revoked):
             assert response.status_code == 403
             assert response.get_json()["error"]["code"] == "forbidden"
         with app.app_context():
-            assert service.list_tokens(user).total == 1
+            assert listing.list_tokens(user).total == 1
             assert service.get(user, token_id).revoked_at is None
 
 

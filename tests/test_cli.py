@@ -20,7 +20,7 @@ from click.testing import Result
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
-from flask_pat import service, tokens
+from flask_pat import context, rules, tokens
 
 from .conftest import TOKEN_FIELDS, bearer
 
@@ -252,8 +252,8 @@ def test_create_keeps_unicode_names(
 ) -> None:
     secret_line(cli("create", "--user", str(user.id), "--name", name))
     [line] = json_lines(cli("list", "--json"))
-    assert line["name"] == service.clean_name(name)[0]
-    assert service.clean_name(name)[0] in cli("list").stdout
+    assert line["name"] == rules.clean_name(name)[0]
+    assert rules.clean_name(name)[0] in cli("list").stdout
 
 
 # -- list -------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_list_filters_by_user_and_status(
     live, _ = make_token(user, "live")
     gone, _ = make_token(user, "gone")
     make_token(other_user, "theirs")
-    set_times(app, gone, revoked_at=service.utcnow())
+    set_times(app, gone, revoked_at=context.utcnow())
 
     assert {line["name"] for line in json_lines(cli("list", "--json", "--user", str(user.id)))} == {
         "live",
@@ -368,7 +368,7 @@ def test_restore_refuses_an_expired_token(
     app: Flask, cli: Callable[..., Result], user: Any, make_token: Any
 ) -> None:
     token_id, _ = make_token(user, "old")
-    now = service.utcnow()
+    now = context.utcnow()
     set_times(app, token_id, revoked_at=now - timedelta(days=2), expires_at=now - timedelta(days=1))
     before = snapshot(app)
     assert_refused(cli("restore", str(token_id)), "has expired", before, snapshot(app))
@@ -378,7 +378,7 @@ def test_rotate_prints_the_new_secret(
     app: Flask, cli: Callable[..., Result], user: Any, make_token: Any
 ) -> None:
     token_id, old = make_token(user, "ci", expiration=("hours", 3))
-    now = service.utcnow()
+    now = context.utcnow()
     set_times(app, token_id, revoked_at=now - timedelta(days=2), expires_at=now - timedelta(days=1))
     new = secret_line(cli("rotate", str(token_id)))
     assert new != old
@@ -386,7 +386,7 @@ def test_rotate_prints_the_new_secret(
     assert not authenticates(app, old)
     token = token_row(app, token_id)
     assert token.revoked_at is None
-    assert token.expires_at - service.utcnow() > timedelta(hours=2, minutes=59)
+    assert token.expires_at - context.utcnow() > timedelta(hours=2, minutes=59)
 
 
 def test_delete_with_yes(
@@ -442,9 +442,9 @@ def test_expiring_lists_soon_expiring_tokens_with_their_user(
     make_token(user, "later", expiration=("days", 20))
     make_token(user, "forever", expiration=("never", None))
     revoked, _ = make_token(user, "revoked", expiration=("days", 1))
-    set_times(app, revoked, revoked_at=service.utcnow())
+    set_times(app, revoked, revoked_at=context.utcnow())
     expired, _ = make_token(user, "expired", expiration=("days", 1))
-    set_times(app, expired, expires_at=service.utcnow() - timedelta(minutes=1))
+    set_times(app, expired, expires_at=context.utcnow() - timedelta(minutes=1))
 
     lines = json_lines(cli("expiring", "--json"))
     assert [(line["id"], line["user_id"]) for line in lines] == [
@@ -480,7 +480,7 @@ def test_expiring_refuses_bad_durations(
 def test_prune_deletes_long_dead_tokens(
     app: Flask, cli: Callable[..., Result], user: Any, make_token: Any
 ) -> None:
-    now = service.utcnow()
+    now = context.utcnow()
     ids = {name: make_token(user, name)[0] for name in ("live", "old", "recent", "revoked")}
     set_times(app, ids["old"], expires_at=now - timedelta(days=31))
     set_times(app, ids["recent"], expires_at=now - timedelta(days=29))
@@ -501,7 +501,7 @@ def test_prune_refuses_bad_durations(
     app: Flask, cli: Callable[..., Result], user: Any, make_token: Any, older_than: str
 ) -> None:
     token_id, _ = make_token(user, "old")
-    set_times(app, token_id, revoked_at=service.utcnow() - timedelta(days=3650))
+    set_times(app, token_id, revoked_at=context.utcnow() - timedelta(days=3650))
     before = snapshot(app)
     assert_refused(cli("prune", "--older-than", older_than), "--older-than", before, snapshot(app))
 
@@ -515,11 +515,11 @@ def test_prune_shows_progress_only_on_a_terminal(
 ) -> None:
     for name in ("a", "b"):
         token_id, _ = make_token(user, name)
-        set_times(app, token_id, revoked_at=service.utcnow() - timedelta(days=60))
+        set_times(app, token_id, revoked_at=context.utcnow() - timedelta(days=60))
     assert "Deleting tokens" not in cli("prune").output
 
     token_id, _ = make_token(user, "c")
-    set_times(app, token_id, revoked_at=service.utcnow() - timedelta(days=60))
+    set_times(app, token_id, revoked_at=context.utcnow() - timedelta(days=60))
     monkeypatch.setattr("flask_pat.cli._on_terminal", lambda: True)
     result = cli("prune")
     assert "Deleting tokens" in result.stdout
@@ -541,7 +541,7 @@ def _insert_dead_tokens(app: Flask, owner: Any, count: int) -> None:
         joined = joined.join(place, sa.true())
     numbers = sa.select(number).select_from(joined).subquery()
     text = sa.cast(numbers.c.n, sa.String(20))
-    now = service.utcnow()
+    now = context.utcnow()
     dead = sa.select(
         sa.literal(owner.id),
         "t" + text,

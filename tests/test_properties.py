@@ -111,7 +111,7 @@ PROTECTED = ["/whoami", "/notes", "/settings/tokens/api/tokens/self"]
 @pytest.fixture
 def secrets(app: Flask, user: Any, make_token: Any) -> dict[str, str]:
     """A working token, a revoked one and an expired one of ``user``."""
-    from flask_pat import service
+    from flask_pat import context
 
     _, good = make_token(user, "good", scopes=["notes:read"])
     revoked_id, revoked = make_token(user, "revoked", scopes=["notes:read"])
@@ -119,7 +119,7 @@ def secrets(app: Flask, user: Any, make_token: Any) -> dict[str, str]:
     pat = app.extensions["pat"]
     with app.app_context():
         table = pat.Token.__table__
-        now = service.utcnow()
+        now = context.utcnow()
         pat.db.session.execute(
             table.update().where(table.c.id == revoked_id).values(revoked_at=now)
         )

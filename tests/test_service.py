@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 
-from flask_pat import service, signals
+from flask_pat import authentication, context, listing, maintenance, service, signals
 from flask_pat.errors import PatError, Rejected
 from flask_pat.tokens import generate, is_well_formed
 from tests.conftest import bearer
@@ -149,9 +149,9 @@ def test_the_per_user_limit(ctx: None, app: Flask, user: Any, other_user: Any) -
         service.create(user, "t3")
     assert count(app) == 3
     service.create(other_user, "t0")
-    service.delete(user, service.get(user, service.list_tokens(user).items[0].id))
+    service.delete(user, service.get(user, listing.list_tokens(user).items[0].id))
     service.create(user, "t3")
-    assert service.list_tokens(user).total == 3
+    assert listing.list_tokens(user).total == 3
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_projects(ctx: None, user: Any) -> None:
     assert service.create(user, "by text", project_id="5")[0].project_id == 5
     with pat_error("invalid", "project_id"):
         service.create(user, "x", project_id=6)
-    assert [t.name for t in service.list_tokens(user, project="5", sort="name").items] == [
+    assert [t.name for t in listing.list_tokens(user, project="5", sort="name").items] == [
         "bound",
         "by text",
     ]
@@ -175,13 +175,13 @@ def test_projects(ctx: None, user: Any) -> None:
 def test_list_get_and_other_users(clock: Any, ctx: None, user: Any, other_user: Any) -> None:
     mine = [service.create(user, name)[0] for name in ("b_1", "A%", "c")]
     theirs, _ = service.create(other_user, "theirs")
-    page = service.list_tokens(user, sort="name", per_page=5)
+    page = listing.list_tokens(user, sort="name", per_page=5)
     assert [t.name for t in page.items] == ["A%", "b_1", "c"]
     assert (page.page, page.per_page, page.total, page.pages) == (1, 5, 3, 1)
-    assert [t.name for t in service.list_tokens(user, q="%").items] == ["A%"]
-    assert [t.name for t in service.list_tokens(user, q="B_").items] == ["b_1"]
-    assert service.list_tokens(user, page=2, per_page=5).items == []
-    assert service.list_tokens(other_user).total == 1
+    assert [t.name for t in listing.list_tokens(user, q="%").items] == ["A%"]
+    assert [t.name for t in listing.list_tokens(user, q="B_").items] == ["b_1"]
+    assert listing.list_tokens(user, page=2, per_page=5).items == []
+    assert listing.list_tokens(other_user).total == 1
     assert service.get(user, mine[0].id).name == "b_1"
     with pat_error("not_found"):
         service.get(user, theirs.id)
@@ -197,7 +197,7 @@ def test_list_refuses_bad_arguments(ctx: None, user: Any) -> None:
         "sort": {"sort": "secret"},
     }
     seen = {
-        field: refusal(lambda kwargs=kwargs: service.list_tokens(user, **kwargs))
+        field: refusal(lambda kwargs=kwargs: listing.list_tokens(user, **kwargs))
         for field, kwargs in cases.items()
     }
     assert seen == {field: ("invalid", [field]) for field in cases}
@@ -216,11 +216,11 @@ def test_status_and_its_boundaries(clock: Any, ctx: None, app: Flask, user: Any)
         (expires_at, "expired"),
     ]:
         clock.move_to(moment)
-        assert token.status(service.utcnow(), warning) == status, moment
-        listed = service.list_tokens(user, status=status).items
+        assert token.status(context.utcnow(), warning) == status, moment
+        listed = listing.list_tokens(user, status=status).items
         assert [t.id for t in listed] == [token.id], moment
     service.revoke(user, token)
-    assert token.status(service.utcnow(), warning) == "revoked"
+    assert token.status(context.utcnow(), warning) == "revoked"
 
 
 # -- changing ---------------------------------------------------------------------------
@@ -234,10 +234,10 @@ def test_revoke_restore_rotate_delete(clock: Any, ctx: None, app: Flask, user: A
     service.revoke(user, token)
     assert token.revoked_at == START + timedelta(hours=1)
     with pytest.raises(Rejected, match="revoked"):
-        service.authenticate(old)
+        authentication.authenticate(old)
 
     assert service.restore(user, token).revoked_at is None
-    assert service.authenticate(old)[0].id == token.id
+    assert authentication.authenticate(old)[0].id == token.id
 
     rotated, new = service.rotate(user, token)
     assert rotated.id == token.id and new != old
@@ -245,13 +245,13 @@ def test_revoke_restore_rotate_delete(clock: Any, ctx: None, app: Flask, user: A
     assert rotated.token_hash == hashlib.sha256(new.encode()).hexdigest()
     assert (rotated.name, rotated.scopes) == ("life", ["notes:read"])
     with pytest.raises(Rejected, match="unknown"):
-        service.authenticate(old)
-    assert service.authenticate(new)[0].id == token.id
+        authentication.authenticate(old)
+    assert authentication.authenticate(new)[0].id == token.id
 
     service.delete(user, rotated)
     assert count(app) == 0
     with pytest.raises(Rejected, match="unknown"):
-        service.authenticate(new)
+        authentication.authenticate(new)
 
 
 def test_restore_refuses_an_expired_token(clock: Any, ctx: None, user: Any) -> None:
@@ -264,7 +264,7 @@ def test_restore_refuses_an_expired_token(clock: Any, ctx: None, user: Any) -> N
     rotated, new = service.rotate(user, token)
     assert rotated.revoked_at is None
     assert rotated.expires_at == START + timedelta(hours=2)
-    assert service.authenticate(new)[1].id == user.id
+    assert authentication.authenticate(new)[1].id == user.id
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_MAX_LIFETIME": timedelta(days=7)}])
@@ -304,7 +304,7 @@ def test_authenticate_refuses_with_a_reason(
         (inactive, "inactive user"),
     ]:
         with pytest.raises(Rejected) as rejected:
-            service.authenticate(secret)
+            authentication.authenticate(secret)
         assert rejected.value.reason == reason, secret
 
 
@@ -323,10 +323,10 @@ def test_expiring_lists_live_tokens_expiring_soon_soonest_first(
     service.revoke(user, gone)
     service.create(user, "expired", ("minutes", 1))
     clock.shift(timedelta(minutes=1))
-    names = [t.name for t in service.expiring(timedelta(days=7, minutes=1))]
+    names = [t.name for t in maintenance.expiring(timedelta(days=7, minutes=1))]
     assert names == ["in 1 hour", "in 3 days", "in 7 days"]
-    assert [t.name for t in service.expiring(timedelta(hours=1))] == ["in 1 hour"]
-    assert service.expiring(timedelta(minutes=58)) == []
+    assert [t.name for t in maintenance.expiring(timedelta(hours=1))] == ["in 1 hour"]
+    assert maintenance.expiring(timedelta(minutes=58)) == []
 
 
 def test_prune_deletes_what_died_long_enough_ago(
@@ -349,13 +349,13 @@ def test_prune_deletes_what_died_long_enough_ago(
         service.revoke(user, made["revoked 10 days ago"][0])
     made["active"] = service.create(user, "active")
 
-    assert service.count_prunable(age) == 3
-    assert sum(service.prune(age)) == 3
-    left = {t.name for t in service.all_tokens()}
+    assert maintenance.count_prunable(age) == 3
+    assert sum(maintenance.prune(age)) == 3
+    left = {t.name for t in maintenance.all_tokens()}
     assert left == {"expired 29 days ago", "never", "revoked 10 days ago", "active"}
-    assert service.count_prunable(age) == 0
-    assert service.count_prunable(timedelta(0)) == 2
-    assert list(service.prune(timedelta(0), batch_size=1)) == [1, 1]
+    assert maintenance.count_prunable(age) == 0
+    assert maintenance.count_prunable(timedelta(0)) == 2
+    assert list(maintenance.prune(timedelta(0), batch_size=1)) == [1, 1]
     assert count(app) == 2
 
 
@@ -363,7 +363,7 @@ def test_prune_works_in_batches(clock: Any, ctx: None, user: Any) -> None:
     for n in range(5):
         service.create(user, f"t{n}", ("minutes", 1))
     clock.shift(timedelta(minutes=1))
-    assert list(service.prune(timedelta(0), batch_size=2)) == [2, 2, 1]
+    assert list(maintenance.prune(timedelta(0), batch_size=2)) == [2, 2, 1]
 
 
 # -- signals ----------------------------------------------------------------------------
@@ -399,10 +399,13 @@ def test_signals_for_each_change(clock: Any, ctx: None, app: Flask, user: Any) -
         assert len(recorder.calls) == 1, name
         sender, kwargs = recorder.calls[0]
         assert sender is app
-        assert set(kwargs) == {"token", "user"}
+        # token_revoked also says who revoked it (owner, admin, ...).
+        extra = {"by"} if name == "token_revoked" else set()
+        assert set(kwargs) == {"token", "user"} | extra
         assert kwargs["token"].id == token_id
         assert kwargs["user"] is user
     assert deleted == [(app, token_id, "signalled", user)]
+    assert recorders["token_revoked"].calls[0][1]["by"] == "owner"
 
 
 def test_no_signal_when_nothing_changed(ctx: None, app: Flask, user: Any) -> None:

@@ -88,9 +88,9 @@ class LiveApp:
             db.session.commit()
 
     def now(self) -> datetime:
-        from flask_pat import service
+        from flask_pat import context
 
-        return service.utcnow()
+        return context.utcnow()
 
     def whoami(self, secret: str) -> tuple[int, dict[str, Any]]:
         """``GET /api/whoami`` with the token, outside the browser (no cookies)."""
