@@ -333,3 +333,7 @@ def prune_command(older_than: timedelta) -> None:
         for count in maintenance.prune(older_than):
             deleted += count
     click.echo(f"Deleted {deleted} token{'' if deleted == 1 else 's'}.")
+
+
+# More commands, each in a module of its own, register themselves on pat_cli.
+from . import scan_cli  # noqa: E402,F401

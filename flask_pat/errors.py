@@ -5,6 +5,7 @@ from __future__ import annotations
 #: The HTTP status of each error code.
 STATUS = {
     "bad_request": 400,
+    "bad_signature": 400,
     "unauthorized": 401,
     "forbidden": 403,
     "csrf_failed": 403,

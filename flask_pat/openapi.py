@@ -8,7 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from . import schemas
+from . import leaks_api, schemas
 
 _TOKEN_ID = {
     "name": "token_id",
@@ -178,6 +178,7 @@ def build_spec(base: str) -> dict[str, Any]:
             }
         },
     )
+    leaks_api.openapi_paths(spec, base, _error)
     document: dict[str, Any] = spec.to_dict()
     document["security"] = [{"session": []}, {"bearer": []}]
     return document

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from . import leaks_api  # noqa: F401  (its routes join the API blueprint)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")

@@ -19,6 +19,7 @@ from tests.conftest import make_app
 
 app, db, pat, User = make_app(os.environ["PAT_GUNICORN_DATABASE_URL"])
 app.config["TESTING"] = False
+app.config["PAT_SECRET_SCANNING_KEYS_URL"] = os.environ.get("PAT_GUNICORN_KEYS_URL")
 _wsgi_app = app.wsgi_app
 
 

@@ -86,6 +86,8 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/tokens/{{token_id}}/rotate", "post"),
         (f"{API}/tokens/{{token_id}}/ide/{{fmt}}", "get"),
         (f"{API}/openapi.json", "get"),
+        (f"{API}/leaks/github", "post"),
+        (f"{API}/credentials/revoke", "post"),
     }
     assert routes_of(app) == expected
     assert documented(document) == expected

@@ -1,0 +1,287 @@
+"""The leak routes of the JSON API: GitHub's secret scanning reports, and revoke by value.
+
+Neither needs a sign-in nor a CSRF token: a report is authenticated by GitHub's signature,
+and revoking by value needs only the token's own text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+from typing import Any
+
+from flask import Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from . import api, bodies, leaks, signing
+from . import tokens as token_text
+from .errors import PatError, invalid
+from .events import MAX_USER_AGENT
+from .i18n import gettext as _
+
+logger = logging.getLogger(__name__)
+
+bp = api.bp
+
+KEY_ID_HEADER = "Github-Public-Key-Identifier"
+SIGNATURE_HEADER = "Github-Public-Key-Signature"
+#: The most a GitHub report may hold: one report may name many tokens.
+LEAK_REPORT_LIMIT = 1024 * 1024
+#: How many credentials one revoke request may name.
+MAX_CREDENTIALS = 1000
+_MAX_URL = 2000
+_MAX_FIELD = 100
+
+# Routes anyone may call: the signature, or the token's own text, is the authority.
+api.PUBLIC_ENDPOINTS.update({"pat.api.leaks_github", "pat.api.credentials_revoke"})
+
+
+@bp.post("/leaks/github")
+@bodies.body_limit(LEAK_REPORT_LIMIT)
+def leaks_github() -> ResponseReturnValue:
+    """GitHub's secret scanning partner protocol: revoke the reported tokens of this app."""
+    keys_url = current_app.config["PAT_SECRET_SCANNING_KEYS_URL"]
+    if not keys_url:
+        # Not enrolled: the route does not exist, and nothing reaches out to the network.
+        raise PatError("not_found", _("No such API route."))
+    body = _body()
+    try:
+        signing.key_ring(keys_url).verify(
+            body, request.headers.get(KEY_ID_HEADER), request.headers.get(SIGNATURE_HEADER)
+        )
+    except signing.BadSignature:
+        raise PatError(
+            "bad_signature",
+            _(
+                "The report is not signed by a current secret scanning key: send the"
+                " %(key)s and %(signature)s headers over the exact body.",
+                key=KEY_ID_HEADER,
+                signature=SIGNATURE_HEADER,
+            ),
+        ) from None
+    except signing.KeysUnavailable:
+        response = api.error_response(
+            "unavailable", _("The signing keys cannot be fetched right now: try again shortly.")
+        )
+        response.headers["Retry-After"] = "60"
+        return response
+
+    reports = _parse_report(body)
+    prefix = current_app.config["PAT_TOKEN_PREFIX"]
+    found: dict[str, leaks.Leak] = {}
+    for report in reports:
+        report["digest"] = token_text.digest(report["token"])
+        # Only this app's well-formed tokens can exist: nothing else reaches the database.
+        if token_text.is_well_formed(report["token"], prefix):
+            found.setdefault(
+                report["digest"],
+                leaks.Leak("github", url=report.get("url"), location=report.get("source")),
+            )
+    existing = leaks.revoke_leaked(found).existing
+    labels = {True: "true_positive", False: "false_positive"}
+    return jsonify(
+        [
+            {
+                "token_hash": report["digest"],
+                "token_type": report["type"],
+                "label": labels[report["digest"] in existing],
+            }
+            for report in reports
+        ]
+    )
+
+
+def _body() -> bytes:
+    """The raw body, read up to the route's limit (413 ``too_large`` beyond it)."""
+    bodies.read_limited()  # a no-op where the API's request hook has read it already
+    return request.get_data(cache=True)
+
+
+def _parse_report(body: bytes) -> list[dict[str, Any]]:
+    """The report's entries, each with ``token`` and ``type``; ``url`` and ``source`` kept
+    when given (cut to a storable length)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise PatError("bad_request", _("The body is not valid JSON.")) from None
+    if not isinstance(data, list):
+        raise invalid("_schema", _("Send a JSON list of reported tokens."))
+    reports = []
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(key), str) for key in ("token", "type")
+        ):
+            raise invalid(str(index), _("Each entry needs a token and a type, both strings."))
+        report: dict[str, Any] = {"token": entry["token"], "type": entry["type"]}
+        for key, most in (("url", _MAX_URL), ("source", _MAX_FIELD)):
+            value = entry.get(key)
+            if isinstance(value, str) and value:
+                report[key] = value[:most]
+        reports.append(report)
+    return reports
+
+
+@bp.post("/credentials/revoke")
+def credentials_revoke() -> ResponseReturnValue:
+    """Revoke each given text that is a live token of this app; the answer tells nothing.
+
+    The lookup and the revocations run after the answer has been sent, so that neither its
+    content nor its timing says whether any text was a token.
+    """
+    if not request.is_json:
+        raise PatError(
+            "bad_request", _("Send a JSON body with the header Content-Type: application/json.")
+        )
+    body = _body()
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise PatError("bad_request", _("The body is not valid JSON.")) from None
+    credentials = data.get("credentials") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"credentials"}
+        or not isinstance(credentials, list)
+        or not 1 <= len(credentials) <= MAX_CREDENTIALS
+        or not all(isinstance(c, str) for c in credentials)
+    ):
+        raise invalid(
+            "credentials",
+            _(
+                'Send {"credentials": [...]} with 1 to %(most)s strings.',
+                most=MAX_CREDENTIALS,
+            ),
+        )
+    found = {digest: leaks.Leak("revoke-endpoint") for digest in leaks.digests(credentials)}
+    response = jsonify({})
+    response.status_code = 202
+    user_agent = (request.user_agent.string or "")[:MAX_USER_AGENT] or None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    response.call_on_close(partial(_revoke_later, app, found, request.remote_addr, user_agent))
+    return response
+
+
+def _revoke_later(
+    app: Flask, found: dict[str, leaks.Leak], ip: str | None, user_agent: str | None
+) -> None:
+    # Runs once the server has sent the answer, in an app context of its own.
+    try:
+        with app.app_context():
+            leaks.revoke_leaked(found, ip=ip, user_agent=user_agent)
+    except Exception:
+        logger.exception("flask-pat: revoking credentials by value failed")
+
+
+def openapi_paths(spec: Any, base: str, error: Any) -> None:
+    """Add the leak routes to the OpenAPI document ``spec`` of the API at ``base``."""
+    public: dict[str, Any] = {"security": []}
+    spec.path(
+        f"{base}/leaks/github",
+        operations={
+            "post": {
+                **public,
+                "summary": "GitHub secret scanning report: revoke the tokens it names",
+                "description": (
+                    "Signed by GitHub: the base64 ECDSA P-256 SHA-256 signature of the raw"
+                    " body, with the key named by Github-Public-Key-Identifier. Answers 404"
+                    " where PAT_SECRET_SCANNING_KEYS_URL is not set."
+                ),
+                "parameters": [
+                    {
+                        "name": KEY_ID_HEADER,
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": SIGNATURE_HEADER,
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _REPORT}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "One entry per reported token",
+                        "content": {"application/json": {"schema": _FEEDBACK}},
+                    },
+                    "400": error("Missing or wrong signature (bad_signature), or not JSON"),
+                    "404": error("Secret scanning is not configured"),
+                    "413": error("The body is over 1 MiB"),
+                    "422": error("Not a list of reported tokens"),
+                    "503": error("The signing keys or the database are unavailable"),
+                },
+            }
+        },
+    )
+    spec.path(
+        f"{base}/credentials/revoke",
+        operations={
+            "post": {
+                **public,
+                "summary": "Revoke leaked tokens by their text",
+                "description": (
+                    "Each text that is a live token of this app is revoked (reason leaked)."
+                    " The answer is the same whether any was."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _CREDENTIALS}},
+                },
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "400": error("Not a JSON body"),
+                    "413": error("The body is over 64 KiB"),
+                    "422": error("Not 1 to 1000 strings"),
+                },
+            }
+        },
+    )
+
+
+_REPORT = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["token", "type"],
+        "properties": {
+            "token": {"type": "string"},
+            "type": {"type": "string"},
+            "url": {"type": "string"},
+            "source": {"type": "string"},
+        },
+    },
+}
+_FEEDBACK = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["token_hash", "token_type", "label"],
+        "properties": {
+            "token_hash": {"type": "string", "description": "SHA-256 hex of the token"},
+            "token_type": {"type": "string"},
+            "label": {"type": "string", "enum": ["true_positive", "false_positive"]},
+        },
+    },
+}
+_CREDENTIALS = {
+    "type": "object",
+    "required": ["credentials"],
+    "additionalProperties": False,
+    "properties": {
+        "credentials": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_CREDENTIALS,
+            "items": {"type": "string"},
+        }
+    },
+}
