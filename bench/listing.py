@@ -18,6 +18,14 @@ from .writes import StatementCounter
 
 ALONE = "alone"
 AMONG = "among others"
+#: The admin inventory over the table of a million, signed in as an administrator: its
+#: first page as it opens, one user's tokens searched as that user does, and a search of
+#: everyone's (the one case that must read every name).
+ADMIN_CASES = {
+    "first page": "sort=-created_at&per_page=10&page=1",
+    "one user, searched": "user={user}&q=" + QUERY + "&sort=name&per_page=10&page=1",
+    "everyone, searched": "q=" + QUERY + "&sort=name&per_page=10&page=1",
+}
 
 
 def path(host: Host) -> str:
@@ -27,6 +35,55 @@ def path(host: Host) -> str:
 
 def key(table: str, size: int) -> str:
     return f"{table}@{size}"
+
+
+def admin_key(case: str) -> str:
+    return f"admin {case}"
+
+
+def expect_admin_page(total: int) -> Callable[[str, bytes], None]:
+    """A check that the answer is a page of ``total`` tokens, each with its owner."""
+
+    def check(status: str, body: bytes) -> None:
+        data = json.loads(body)
+        if status != "200 OK" or data.get("total") != total:
+            raise AssertionError(f"expected total {total}, got {status} {body[:200]!r}")
+        items = data["items"]
+        if len(items) != min(10, total) or not all(item["user_label"] for item in items):
+            raise AssertionError(f"unexpected page: {body[:300]!r}")
+
+    return check
+
+
+def admin_variants(host: Host, admin_id: int) -> list[tuple[Variant, str]]:
+    """The admin listing's variants, the largest listing user acting as administrator."""
+    host.app.config["PAT_ADMIN"] = lambda user: user.id == admin_id
+    prefix = host.app.config["PAT_URL_PREFIX"]
+    Token = host.Token
+    cookie = session_cookie(host, admin_id)
+    found = []
+    for case, query in ADMIN_CASES.items():
+        query = query.format(user=admin_id)
+        where = []
+        if "user=" in query:
+            where.append(Token.user_id == admin_id)
+        if "q=" in query:
+            where.append(Token.name_key.contains(QUERY))
+        with host.app.app_context():
+            total = int(
+                host.db.session.scalar(sa.select(sa.func.count()).select_from(Token).where(*where))
+                or 0
+            )
+        env = environ(f"{prefix}/api/admin/tokens?{query}", {"Cookie": cookie})
+        variant = Variant(
+            admin_key(case),
+            host.app,
+            [env],
+            expect_admin_page(total),
+            server_pids=host.backend_pids,
+        )
+        found.append((variant, query))
+    return found
 
 
 @dataclass
@@ -93,6 +150,13 @@ def run(world: World, settings: Settings, progress: Callable[[str], None] = prin
                 call(host.app, env)
             queries[variant.key] = counter.statements
             variants.append(variant)
+    among = tables[AMONG]
+    for variant, _ in admin_variants(among, world.list_users[max(world.list_users)]):
+        variant.verify()
+        with StatementCounter(among.engine, among.Token.__table__.name) as counter:
+            call(among.app, variant.environs[0])
+        queries[variant.key] = counter.statements
+        variants.append(variant)
     timings = measure(
         variants, rounds=settings.rounds, batch_seconds=settings.batch_seconds, progress=progress
     )

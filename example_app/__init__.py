@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -22,10 +22,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from flask_pat import PersonalAccessTokens, current_token, scopes_required
+from flask_pat import PersonalAccessTokens, current_token, scopes_required, service, signals
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
+#: A second user whose tokens fill the admin inventory on the first run.
+TEAMMATE_EMAIL = "sam@example.com"
 
 db = SQLAlchemy()
 login_manager = LoginManager()
@@ -48,6 +50,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        # What the admin inventory shows as the token's user.
+        return str(self.email)
 
 
 class Note(db.Model):  # type: ignore[name-defined,misc]
@@ -94,6 +100,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ],
         PAT_PROJECTS=projects_for,
         PAT_BASE_TEMPLATE="base.html",
+        # The demo user may see and revoke everyone's tokens at /settings/tokens/admin/.
+        PAT_ADMIN=lambda user: user.email == DEMO_EMAIL,
     )
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
@@ -115,7 +123,34 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
             db.session.commit()
+        if db.session.scalar(sa.select(User).filter_by(email=TEAMMATE_EMAIL)) is None:
+            seed_teammate()
+    signals.token_expiring.connect(print_expiry_mail, app)
     return app
+
+
+def seed_teammate() -> None:
+    """A second user with a few tokens, so the admin inventory shows something."""
+    teammate = User(email=TEAMMATE_EMAIL)
+    teammate.set_password(os.urandom(16).hex())
+    db.session.add(teammate)
+    db.session.commit()
+    # Only the scopes this app is configured with (a test may turn them off).
+    offered = current_app.config["PAT_SCOPES"]
+    service.create(teammate, "Laptop CLI", None, [s for s in ["notes:read"] if s in offered])
+    deploy = [s for s in ["notes:read", "notes:write"] if s in offered]
+    service.create(teammate, "CI deploy", ("days", 5), deploy)
+    old, _ = service.create(teammate, "Old script", ("days", 2))
+    service.revoke(teammate, old)
+
+
+def print_expiry_mail(app: Flask, *, token: Any, user: Any, days_left: int) -> None:
+    """``flask pat notify`` sends token_expiring: a real app would mail the owner here."""
+    print(
+        f"To: {user.email}\nSubject: Your token {token.name!r} expires in {days_left}"
+        f" day{'' if days_left == 1 else 's'}\n\nRotate it on /settings/tokens/ before"
+        f" {token.expires_at:%Y-%m-%d %H:%M} UTC.\n"
+    )
 
 
 def register_routes(app: Flask) -> None:

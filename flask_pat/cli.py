@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import context, listing, maintenance, rules, service
+from . import context, events, listing, maintenance, rules, service
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
+from .i18n import ngettext
 from .schemas import TokenSchema
 
 if TYPE_CHECKING:
@@ -319,8 +320,17 @@ def _on_terminal() -> bool:
     show_default=True,
     help="How long ago a token must have expired or been revoked.",
 )
-def prune_command(older_than: timedelta) -> None:
-    """Delete tokens that expired or were revoked long ago."""
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def prune_command(older_than: timedelta, dry_run: bool) -> None:
+    """Delete tokens that expired or were revoked long ago, and old audit events."""
+    retention: timedelta = current_app.config["PAT_EVENT_RETENTION"]
+    if dry_run:
+        tokens, old_events = maintenance.count_prunable(older_than), events.count_old(retention)
+        click.echo(ngettext("Would delete %(num)d token.", "Would delete %(num)d tokens.", tokens))
+        click.echo(
+            ngettext("Would delete %(num)d event.", "Would delete %(num)d events.", old_events)
+        )
+        return
     deleted = 0
     if _on_terminal():
         with click.progressbar(
@@ -333,7 +343,10 @@ def prune_command(older_than: timedelta) -> None:
         for count in maintenance.prune(older_than):
             deleted += count
     click.echo(f"Deleted {deleted} token{'' if deleted == 1 else 's'}.")
+    old_events = sum(events.prune(retention))
+    if old_events:
+        click.echo(ngettext("Deleted %(num)d event.", "Deleted %(num)d events.", old_events))
 
 
 # More commands, each in a module of its own, register themselves on pat_cli.
-from . import scan_cli  # noqa: E402,F401
+from . import audit_cli, scan_cli  # noqa: E402,F401

@@ -4,11 +4,17 @@ transaction as the change it records."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from .context import db, ext, utcnow
+from .errors import invalid
+from .i18n import gettext as _
+from .listing import Page, check_query
 
 #: What an event records.
 EVENTS = (
@@ -55,3 +61,61 @@ def record(
     )
     db().session.add(row)
     return row
+
+
+def list_events(
+    *,
+    token_id: int | None = None,
+    user_id: Any = None,
+    event: str | None = None,
+    page: int = 1,
+    per_page: int = 10,
+) -> Page:
+    """A page of events, newest first, of one token, one user, or everyone's.
+
+    Deleted tokens' events are listed too: callers decide who may see them.
+    """
+    if event is not None and event not in EVENTS:
+        raise invalid("event", _("Choose an event among: %(events)s.", events=", ".join(EVENTS)))
+    check_query(status=None, sort="id", page=page, per_page=per_page, sort_keys=("id",))
+    session = db().session
+    Event = ext().Event
+    where = []
+    if token_id is not None:
+        where.append(Event.token_id == token_id)
+    if user_id is not None:
+        where.append(Event.user_id == user_id)
+    if event is not None:
+        where.append(Event.event == event)
+    total = int(session.scalar(sa.select(sa.func.count()).select_from(Event).where(*where)) or 0)
+    offset = (page - 1) * per_page
+    items: Sequence[Any] = []
+    if offset < total:
+        # Ids grow with time; each filter has an index ending in the id.
+        stmt = sa.select(Event).where(*where).order_by(Event.id.desc())
+        items = session.scalars(stmt.limit(per_page).offset(offset)).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _old(retention: timedelta) -> Any:
+    return ext().Event.at < utcnow() - retention
+
+
+def count_old(retention: timedelta) -> int:
+    """How many events are older than ``retention``: what :func:`prune` deletes."""
+    Event = ext().Event
+    counted = sa.select(sa.func.count()).select_from(Event).where(_old(retention))
+    return int(db().session.scalar(counted) or 0)
+
+
+def prune(retention: timedelta, batch_size: int = 1000) -> Iterator[int]:
+    """Delete events older than ``retention``, in batches; yields each batch's count."""
+    session = db().session
+    Event = ext().Event
+    while True:
+        ids = session.scalars(sa.select(Event.id).where(_old(retention)).limit(batch_size)).all()
+        if not ids:
+            return
+        session.execute(sa.delete(Event).where(Event.id.in_(ids)))
+        session.commit()
+        yield len(ids)

@@ -25,7 +25,7 @@ SORT_KEYS = ("name", "expires_at", "created_at", "last_used_at")
 
 @dataclass
 class Page:
-    """One page of a user's tokens."""
+    """One page of a listing."""
 
     items: Sequence[Any]
     page: int
@@ -50,11 +50,14 @@ def status_filter(Token: Any, status: str, now: datetime) -> Any:
     return sa.and_(live, sa.or_(Token.expires_at.is_(None), Token.expires_at > now + warning))
 
 
-def _ordering(Token: Any, sort: str) -> list[Any]:
+def ordering(Token: Any, sort: str) -> list[Any]:
+    """ORDER BY for ``sort`` (``-`` for descending), ties broken by id in the same direction."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     columns: list[Any]
-    if key == "name":
+    if key == "user":
+        columns = [Token.user_id]
+    elif key == "name":
         columns = [Token.name_key]
     elif key == "expires_at":
         # Tokens that never expire come after every dated token, ascending.
@@ -68,6 +71,31 @@ def _ordering(Token: Any, sort: str) -> list[Any]:
     return [c.desc() if descending else c.asc() for c in columns]
 
 
+def check_query(
+    *, status: str | None, sort: str, page: int, per_page: int, sort_keys: tuple[str, ...]
+) -> None:
+    """Refuse a listing query the API's schema would refuse (callers from Python too)."""
+    if status is not None and status not in STATUSES:
+        raise invalid("status", f"Choose a status among: {', '.join(STATUSES)}.")
+    if sort.lstrip("-") not in sort_keys or sort.startswith("--"):
+        raise invalid("sort", f"Sort by one of: {', '.join(sort_keys)}, with - for descending.")
+    if per_page not in PAGE_SIZES:
+        raise invalid("per_page", f"Choose a page size among: {', '.join(map(str, PAGE_SIZES))}.")
+    if page < 1:
+        raise invalid("page", "Pages start at 1.")
+
+
+def conditions(Token: Any, *, q: str = "", status: str | None = None) -> list[Any]:
+    """SQL conditions for a name search and a status filter."""
+    found = []
+    if q:
+        key = unicodedata.normalize("NFC", q).casefold()  # as names are stored
+        found.append(Token.name_key.contains(key, autoescape=True))
+    if status is not None:
+        found.append(status_filter(Token, status, utcnow()))
+    return found
+
+
 def list_tokens(
     user: Any,
     *,
@@ -79,38 +107,26 @@ def list_tokens(
     per_page: int = 10,
 ) -> Page:
     """A page of ``user``'s tokens, filtered, sorted and counted in two queries."""
-    if status is not None and status not in STATUSES:
-        raise invalid("status", f"Choose a status among: {', '.join(STATUSES)}.")
-    if sort.lstrip("-") not in SORT_KEYS or sort.startswith("--"):
-        raise invalid("sort", f"Sort by one of: {', '.join(SORT_KEYS)}, with - for descending.")
-    if per_page not in PAGE_SIZES:
-        raise invalid("per_page", f"Choose a page size among: {', '.join(map(str, PAGE_SIZES))}.")
-    if page < 1:
-        raise invalid("page", "Pages start at 1.")
+    check_query(status=status, sort=sort, page=page, per_page=per_page, sort_keys=SORT_KEYS)
     db = _db()
     Token = _ext().Token
-    conditions = [Token.user_id == _ext().user_id(user)]
-    if q:
-        key = unicodedata.normalize("NFC", q).casefold()  # as names are stored
-        conditions.append(Token.name_key.contains(key, autoescape=True))
-    if status is not None:
-        conditions.append(status_filter(Token, status, utcnow()))
+    where = [Token.user_id == _ext().user_id(user), *conditions(Token, q=q, status=status)]
     if project:
         keys = {json.dumps(project)}
         if project.isdecimal() and len(project) < 20:
             keys.add(json.dumps(int(project)))
-        conditions.append(Token.project_key.in_(sorted(keys)))
+        where.append(Token.project_key.in_(sorted(keys)))
     # count(*), not count(id): an index on the user and the name then answers it alone,
     # without visiting rows scattered among everyone else's tokens.
-    counted = sa.select(sa.func.count()).select_from(Token).where(*conditions)
+    counted = sa.select(sa.func.count()).select_from(Token).where(*where)
     total = int(db.session.scalar(counted) or 0)
     offset = (page - 1) * per_page
     items: Sequence[Any] = []
     if offset < total:
         stmt = (
             sa.select(Token)
-            .where(*conditions)
-            .order_by(*_ordering(Token, sort))
+            .where(*where)
+            .order_by(*ordering(Token, sort))
             .limit(per_page)
             .offset(offset)
         )

@@ -97,9 +97,17 @@ class TokenMixin:
             sa.Index(f"ix_{table}_user_created", "user_id", "created_at"),
             sa.Index(f"ix_{table}_user_expires", "user_id", "expires_at"),
             sa.Index(f"ix_{table}_user_last_used", "user_id", "last_used_at"),
+            # The admin inventory opens on everyone's newest tokens.
+            sa.Index(f"ix_{table}_created", "created_at", "id"),
             sa.Index(f"ix_{table}_expires", "expires_at"),
             sa.Index(f"ix_{table}_revoked", "revoked_at"),
-            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
+            # SQLite would otherwise give the next token a deleted one's id (the largest
+            # rowid plus one), and with it the deleted token's audit trail.
+            {
+                "mysql_charset": "utf8mb4",
+                "mariadb_charset": "utf8mb4",
+                "sqlite_autoincrement": True,
+            },
         )
 
     @property
@@ -160,7 +168,13 @@ class EventMixin:
             sa.Index(f"ix_{table}_user", "user_id", "id"),
             sa.Index(f"ix_{table}_event", "event", "id"),
             sa.Index(f"ix_{table}_at", "at"),
-            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
+            # SQLite would otherwise give the next token a deleted one's id (the largest
+            # rowid plus one), and with it the deleted token's audit trail.
+            {
+                "mysql_charset": "utf8mb4",
+                "mariadb_charset": "utf8mb4",
+                "sqlite_autoincrement": True,
+            },
         )
 
     @property

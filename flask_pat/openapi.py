@@ -179,6 +179,9 @@ def build_spec(base: str) -> dict[str, Any]:
         },
     )
     leaks_api.openapi_paths(spec, base, _error)
+    from .audit_openapi import add_paths as add_audit_paths
+
+    add_audit_paths(spec, base)
     document: dict[str, Any] = spec.to_dict()
     document["security"] = [{"session": []}, {"bearer": []}]
     return document

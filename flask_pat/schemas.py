@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .config import PAGE_SIZES
+from .events import ACTORS, EVENTS
 from .listing import SORT_KEYS, STATUSES
 
 
@@ -101,7 +102,14 @@ class TokenSchema(Schema):
     created_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
     last_used_at = fields.AwareDateTime(allow_none=True, required=True)
+    last_used_ip = fields.String(allow_none=True, required=True)
+    last_used_user_agent = fields.String(allow_none=True, required=True)
     revoked_at = fields.AwareDateTime(allow_none=True, required=True)
+    revoked_reason = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"enum": ["user", "admin", "leaked", None], "description": "Who revoked it"},
+    )
     status = fields.Method(
         "get_status",
         required=True,
@@ -125,12 +133,62 @@ class TokenSchema(Schema):
         return str(token.status(self.now, self.warning_seconds))
 
 
+class AdminTokenSchema(TokenSchema):
+    """A token in the admin inventory: with its owner."""
+
+    user = fields.Raw(
+        required=True,
+        metadata={"type": ["string", "integer"], "description": "The owner's primary key"},
+    )
+    user_label = fields.String(required=True, metadata={"description": "str(owner)"})
+
+
+class AdminTokenListSchema(Schema):
+    items = fields.List(fields.Nested(AdminTokenSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
 class TokenListSchema(Schema):
     items = fields.List(fields.Nested(TokenSchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
     pages = fields.Integer(required=True)
+
+
+class EventSchema(Schema):
+    """One entry of a token's audit trail."""
+
+    id = fields.Integer(required=True)
+    token_id = fields.Integer(allow_none=True, required=True)
+    user_id = fields.Raw(required=True, metadata={"type": ["string", "integer"]})
+    event = fields.String(required=True, metadata={"enum": list(EVENTS)})
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True, metadata={"enum": list(ACTORS)})
+    ip = fields.String(allow_none=True, required=True)
+    user_agent = fields.String(allow_none=True, required=True)
+    detail = fields.Dict(keys=fields.String(), required=True)
+
+
+class EventListSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class PageQuerySchema(Schema):
+    """The query string of a paged list that only pages."""
+
+    class Meta:
+        unknown = RAISE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=10, validate=validate.OneOf(PAGE_SIZES))
 
 
 class TokenSecretSchema(Schema):

@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import leaks_api  # noqa: F401  (its routes join the API blueprint)
+from . import admin, history, leaks_api  # noqa: F401  (their routes join the API blueprint)
 from .api import bp as api_bp
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
 bp.register_blueprint(api_bp, url_prefix="/api")
+bp.add_url_rule("/admin/", "admin", admin.page)
 
 
 @bp.get("/")

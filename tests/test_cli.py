@@ -646,7 +646,8 @@ def test_flask_command_line_on_the_example_app(tmp_path: Path) -> None:
     assert created.stdout == secret + "\n"
     assert tokens.is_well_formed(secret, "pat")
 
-    listed = run("list", "--json")
+    # The example app also seeds a second user's tokens, for its admin inventory.
+    listed = run("list", "--user", "1", "--json")
     assert listed.returncode == 0, listed.stderr
     [line] = [json.loads(text) for text in listed.stdout.splitlines()]
     assert line["name"] == "laptop"
@@ -668,6 +669,7 @@ def test_flask_command_line_on_the_example_app(tmp_path: Path) -> None:
     assert response.status_code == 200, response.get_json()
     with app.app_context():
         pat = app.extensions["pat"]
-        assert pat.db.session.scalar(sa.select(sa.func.count()).select_from(pat.Token)) == 1
+        mine = sa.select(sa.func.count()).select_from(pat.Token).filter_by(user_id=1)
+        assert pat.db.session.scalar(mine) == 1
         pat.db.session.remove()
         pat.db.engine.dispose()

@@ -85,6 +85,10 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/tokens/{{token_id}}/restore", "post"),
         (f"{API}/tokens/{{token_id}}/rotate", "post"),
         (f"{API}/tokens/{{token_id}}/ide/{{fmt}}", "get"),
+        (f"{API}/tokens/{{token_id}}/events", "get"),
+        (f"{API}/admin/tokens", "get"),
+        (f"{API}/admin/tokens/{{token_id}}/revoke", "post"),
+        (f"{API}/admin/events", "get"),
         (f"{API}/openapi.json", "get"),
         (f"{API}/leaks/github", "post"),
         (f"{API}/credentials/revoke", "post"),
@@ -205,3 +209,24 @@ def test_request_bodies_the_api_accepts_match_the_create_schema(
         assert api.post("/tokens", json=body).status_code == 201
         assert schema_errors(document, "TokenCreate", body) == []
     assert schema_errors(document, "TokenCreate", {"name": "d", "extra": 1}) != []
+
+
+@pytest.mark.parametrize("app_config", [{"PAT_ADMIN": lambda user: True}])
+def test_audit_and_admin_answers_match_the_documented_schemas(
+    document: dict[str, Any], api: ApiClient
+) -> None:
+    token_id = api.create("audited")["token"]["id"]
+    api.post(f"/tokens/{token_id}/revoke")
+    trail = api.get(f"/tokens/{token_id}/events").get_json()
+    assert len(trail["items"]) == 2
+    assert schema_errors(document, "EventList", trail) == []
+    inventory = api.get("/admin/tokens").get_json()
+    assert len(inventory["items"]) == 1
+    assert schema_errors(document, "AdminTokenList", inventory) == []
+    revoked = api.post(f"/admin/tokens/{token_id}/revoke").get_json()
+    assert schema_errors(document, "AdminToken", revoked) == []
+    everyone = api.get("/admin/events").get_json()
+    assert schema_errors(document, "EventList", everyone) == []
+    assert schema_errors(document, "Event", {**trail["items"][0], "event": "exploded"}) != []
+    admin = document["paths"][f"{API}/admin/tokens"]["get"]
+    assert {p["name"] for p in admin["parameters"]} >= {"user", "q", "status", "sort"}

@@ -1,0 +1,153 @@
+"""The admin inventory's routes: ``<prefix>/admin/`` and ``<prefix>/api/admin/...``.
+
+Only a user signed in by session for whom ``PAT_ADMIN(user)`` is true gets through; a token
+never acts as an admin. The rules (what is listed, how a token is revoked) are in
+:mod:`flask_pat.inventory` and :mod:`flask_pat.events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from marshmallow import RAISE, Schema, fields, validate
+
+from . import context, events, inventory
+from .api import _token_id as token_id_of
+from .api import bp, error_response
+from .auth import current_token
+from .config import PAGE_SIZES
+from .i18n import gettext as _
+from .listing import STATUSES
+from .schemas import AdminTokenSchema, EventSchema, PageQuerySchema
+
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+
+class AdminTokenQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    user = fields.String(load_default=None, metadata={"description": "One user's primary key"})
+    q = fields.String(load_default="", validate=validate.Regexp(r"^[^\x00]*$"))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    sort = fields.String(
+        load_default="-created_at",
+        validate=validate.OneOf(
+            [*inventory.ADMIN_SORT_KEYS, *(f"-{key}" for key in inventory.ADMIN_SORT_KEYS)]
+        ),
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=10, validate=validate.OneOf(PAGE_SIZES))
+
+
+class AdminEventQuerySchema(PageQuerySchema):
+    user = fields.String(load_default=None, metadata={"description": "One user's primary key"})
+    token = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**63 - 1),
+        metadata={"description": "One token's id (deleted tokens too)"},
+    )
+    event = fields.String(load_default=None, validate=validate.OneOf(events.EVENTS))
+
+
+def _refusal() -> ResponseReturnValue | None:
+    """Why this request may not use the inventory, as an API error; ``None``: it may."""
+    if current_token:
+        return error_response(
+            "forbidden", _("Personal access tokens cannot use the admin inventory: sign in.")
+        )
+    if not inventory.is_admin(current_user):
+        return error_response("forbidden", _("Only administrators may use the admin inventory."))
+    return None
+
+
+def admin_only(view: F) -> F:
+    """A route of the JSON API (its sign-in, CSRF and JSON errors apply first) that only an
+    administrator signed in by session may call."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        refusal = _refusal()
+        return refusal if refusal is not None else view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _paged(page: Any, schema: Schema) -> dict[str, Any]:
+    return {
+        "items": schema.dump(page.items),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+def _token_schema(many: bool = False) -> AdminTokenSchema:
+    warning = current_app.config["PAT_EXPIRY_WARNING"]
+    return AdminTokenSchema(
+        many=many, now=context.utcnow(), warning_seconds=warning.total_seconds()
+    )
+
+
+@bp.get("/admin/tokens")
+@admin_only
+def admin_tokens() -> ResponseReturnValue:
+    """A page of every user's tokens, with their owners."""
+    args = AdminTokenQuerySchema().load(request.args.to_dict())
+    return _paged(inventory.list_all_tokens(**args), _token_schema(many=True))
+
+
+@bp.post("/admin/tokens/<token_id>/revoke")
+@admin_only
+def admin_revoke(token_id: str) -> ResponseReturnValue:
+    """Revoke any user's token; its owner cannot restore it."""
+    return _token_schema().dump(inventory.revoke(token_id_of(token_id)))  # type: ignore[no-any-return]
+
+
+@bp.get("/admin/events")
+@admin_only
+def admin_events() -> ResponseReturnValue:
+    """Everyone's audit trail, newest first, deleted tokens' included."""
+    args = AdminEventQuerySchema().load(request.args.to_dict())
+    user = args.pop("user")
+    page = events.list_events(
+        token_id=args.pop("token"),
+        user_id=None if not user else inventory.user_key(user),
+        **args,
+    )
+    return _paged(page, EventSchema(many=True))
+
+
+def page() -> ResponseReturnValue:
+    """The admin inventory page: 403 for anyone who is not an administrator."""
+    if not current_token and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    if current_token or not inventory.is_admin(current_user):
+        body = render_template(
+            "pat/admin_forbidden.html",
+            base_template=current_app.config["PAT_BASE_TEMPLATE"],
+            page_title=_("Not allowed"),
+            _=_,
+        )
+        return body, 403, {"Cache-Control": "no-store"}
+    response = current_app.make_response(
+        render_template(
+            "pat/admin.html",
+            base_template=current_app.config["PAT_BASE_TEMPLATE"],
+            api_base=url_for("pat.api.meta").removesuffix("/meta"),
+            pat_csrf_token=generate_csrf(),
+            page_title=_("Token inventory"),
+            statuses=STATUSES,
+            page_sizes=PAGE_SIZES,
+            _=_,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

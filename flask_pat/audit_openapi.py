@@ -1,0 +1,67 @@
+"""The OpenAPI paths of the audit trail and the admin inventory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+
+from . import schemas
+from .openapi import _CSRF, _TOKEN_ID, _error, _json, _operation
+
+
+def add_paths(spec: APISpec, base: str) -> None:
+    """Describe ``/tokens/{id}/events`` and the ``/admin/...`` routes in ``spec``."""
+    for name in ("Event", "EventList", "AdminToken", "AdminTokenList"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    from .admin import AdminEventQuerySchema, AdminTokenQuerySchema
+
+    not_found = {"404": _error("No such token (or another user's)")}
+    invalid = {"422": _error("Invalid query")}
+    forbidden = {"403": _error("Not an administrator, a token, or the CSRF check failed")}
+    spec.path(
+        f"{base}/tokens/{{token_id}}/events",
+        parameters=[_TOKEN_ID],
+        operations={
+            "get": _operation(
+                "A token's audit trail, newest first",
+                {"200": _json("EventList", "One page of events"), **not_found, **invalid},
+                parameters=[{"in": "query", "schema": schemas.PageQuerySchema}],
+            )
+        },
+    )
+    admin: dict[str, Any] = {"security": [{"session": []}]}
+    spec.path(
+        f"{base}/admin/tokens",
+        operations={
+            "get": _operation(
+                "Every user's tokens (administrators)",
+                {"200": _json("AdminTokenList", "One page of tokens"), **invalid, **forbidden},
+                parameters=[{"in": "query", "schema": AdminTokenQuerySchema}],
+                **admin,
+            )
+        },
+    )
+    spec.path(
+        f"{base}/admin/tokens/{{token_id}}/revoke",
+        parameters=[_TOKEN_ID],
+        operations={
+            "post": _operation(
+                "Revoke any user's token (administrators); its owner cannot restore it",
+                {"200": _json("AdminToken", "The token"), **not_found, **forbidden},
+                parameters=[_CSRF],
+                **admin,
+            )
+        },
+    )
+    spec.path(
+        f"{base}/admin/events",
+        operations={
+            "get": _operation(
+                "Everyone's audit trail, deleted tokens' too, newest first (administrators)",
+                {"200": _json("EventList", "One page of events"), **invalid, **forbidden},
+                parameters=[{"in": "query", "schema": AdminEventQuerySchema}],
+                **admin,
+            )
+        },
+    )
