@@ -81,6 +81,7 @@ def make_host(
         return db.session.get(User, int(user_id))
 
     host = Host(app=app, db=db, User=User)
+    pat = None
     if pat_table is not None:
         pat = PersonalAccessTokens(app, db=db, user_model=User)
         host.Token = pat.Token
@@ -97,6 +98,9 @@ def make_host(
     @login_required
     def ping() -> dict[str, Any]:
         return {"user": current_user.id, "pat": bool(current_token)}
+
+    if pat_table is not None and hasattr(pat, "accepts_tokens"):
+        pat.accepts_tokens(ping)  # the API route tokens open (PAT_TOKEN_ROUTES = "marked")
 
     @app.post("/bench-login/<int:user_id>")
     def bench_login(user_id: int) -> str:

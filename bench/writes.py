@@ -28,6 +28,8 @@ class StatementCounter:
         self.statements = 0
         self.writes = 0
         self.rows_written = 0
+        #: Of the writes, the rows added (the audit events written with an update).
+        self.inserts = 0
         self.seen: list[tuple[str, Any]] = []
 
     def _on_execute(
@@ -38,6 +40,10 @@ class StatementCounter:
         self.statements += 1
         self.seen.append((statement, parameters))
         if statement.lstrip()[:6].upper() in _WRITES:
+            if statement.lstrip()[:6].upper() == "INSERT":
+                # An audit event is part of the update it goes with: same transaction.
+                self.inserts += 1
+                return
             self.writes += 1
             self.rows_written += max(cursor.rowcount, 0)
 
@@ -59,6 +65,8 @@ class Burst:
     statements: int
     #: The most writes the contract allows in that time (``None``: no limit claimed).
     allowed: int | None
+    #: Audit events written along (``new_ip``), in the same transactions as the writes.
+    events: int = 0
 
     @property
     def per_request_us(self) -> float:
@@ -66,9 +74,21 @@ class Burst:
 
 
 def _burst(
-    label: str, host: Host, secret: str, requests: int, pat: bool, resolution: timedelta | None
+    label: str,
+    host: Host,
+    secret: str,
+    requests: int,
+    pat: bool,
+    resolution: timedelta | None,
+    *,
+    new_ip_each_time: bool = False,
 ) -> Burst:
     env = environ("/ping", {"Authorization": f"Bearer {secret}"})
+    envs = [env]
+    if new_ip_each_time:
+        # More addresses than a token remembers (five), so each request comes from an
+        # address it has not used lately.
+        envs = [{**env, "REMOTE_ADDR": f"10.0.{i // 250}.{i % 250 + 1}"} for i in range(1000)]
     check = expect_json(user=CLIENT_USER, pat=pat)
     table = host.Token.__table__
     with host.engine.begin() as connection:
@@ -76,13 +96,16 @@ def _burst(
         connection.execute(sa.update(table).values(last_used_at=None))
     with StatementCounter(host.engine) as counter:
         started = time.perf_counter()
-        for _ in range(requests):
-            call(host.app, env)
+        for number in range(requests):
+            call(host.app, envs[number % len(envs)])
         seconds = time.perf_counter() - started
     check(*call(host.app, env))
     allowed = None
     if resolution is not None:
         allowed = int(seconds // resolution.total_seconds()) + 1
+    if new_ip_each_time:
+        # One write a second at most, whatever the address.
+        allowed = int(seconds) + 1
     return Burst(
         label,
         requests,
@@ -91,11 +114,13 @@ def _burst(
         counter.rows_written,
         counter.statements,
         allowed,
+        counter.inserts,
     )
 
 
 def run(world: World, settings: Settings, progress: Callable[[str], None] = print) -> list[Burst]:
-    """flask-pat at its default resolution and at one second, and the Sanctum reference."""
+    """flask-pat at its default resolution, at one second, and with a token whose client
+    address changes on every request; and the Sanctum reference."""
     size = settings.compare_size
     secret = world.pat_secrets[0]
     requests = settings.touch_requests
@@ -125,6 +150,21 @@ def run(world: World, settings: Settings, progress: Callable[[str], None] = prin
     finally:
         with fine.app.app_context():
             fine.db.engine.dispose()
+    results.append(
+        _burst(
+            "flask-pat, a new client address on every request",
+            default,
+            secret,
+            requests // 4,
+            True,
+            resolution,
+            new_ip_each_time=True,
+        )
+    )
+    progress(
+        f"  {results[-1].label}: {results[-1].writes} writes (with {results[-1].events} new_ip"
+        f" events) in {results[-1].seconds:.1f} s, {results[-1].requests} requests"
+    )
     results.append(
         _burst(
             "reference: write on every request (Sanctum)",

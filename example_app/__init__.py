@@ -9,7 +9,17 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -33,6 +43,8 @@ db = SQLAlchemy()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 pat = PersonalAccessTokens()
+#: The notes API: the routes personal access tokens open (``pat.accepts_tokens(api)``).
+api = Blueprint("api", __name__, url_prefix="/api")
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
@@ -110,8 +122,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     pat.init_app(app, db=db, user_model=User)
+    pat.accepts_tokens(api)  # tokens sign in on the API, not on the site's pages
 
     register_routes(app)
+    app.register_blueprint(api)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             # SQLite enforces ON DELETE CASCADE only when asked, on each connection.
@@ -179,34 +193,35 @@ def register_routes(app: Flask) -> None:
         logout_user()
         return redirect(url_for("login"))
 
-    @app.get("/api/whoami")
-    @login_required
-    def whoami() -> Any:
-        return {
-            "id": current_user.id,
-            "email": current_user.email,
-            "token": current_token.name if current_token else None,
-            "scopes": current_token.scopes if current_token else None,
-        }
 
-    @app.get("/api/notes")
-    @scopes_required("notes:read")
-    def list_notes() -> Any:
-        notes = db.session.scalars(
-            sa.select(Note).filter_by(user_id=current_user.id).order_by(Note.id)
-        )
-        return {"items": [{"id": n.id, "text": n.text} for n in notes]}
+@api.get("/whoami")
+@login_required
+def whoami() -> Any:
+    return {
+        "id": current_user.id,
+        "email": current_user.email,
+        "token": current_token.name if current_token else None,
+        "scopes": current_token.scopes if current_token else None,
+    }
 
-    @app.post("/api/notes")
-    @scopes_required("notes:write")
-    def create_note() -> Any:
-        data = request.get_json(silent=True)
-        text = data.get("text") if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > 2000:
-            return jsonify(
-                error={"status": 422, "code": "invalid", "message": 'Send {"text": "..."}.'}
-            ), 422
-        note = Note(user_id=current_user.id, text=text.strip())
-        db.session.add(note)
-        db.session.commit()
-        return {"id": note.id, "text": note.text}, 201
+
+@api.get("/notes")
+@scopes_required("notes:read")
+def list_notes() -> Any:
+    notes = db.session.scalars(sa.select(Note).filter_by(user_id=current_user.id).order_by(Note.id))
+    return {"items": [{"id": n.id, "text": n.text} for n in notes]}
+
+
+@api.post("/notes")
+@scopes_required("notes:write")
+def create_note() -> Any:
+    data = request.get_json(silent=True)
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+        return jsonify(
+            error={"status": 422, "code": "invalid", "message": 'Send {"text": "..."}.'}
+        ), 422
+    note = Note(user_id=current_user.id, text=text.strip())
+    db.session.add(note)
+    db.session.commit()
+    return {"id": note.id, "text": note.text}, 201

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from . import signals
-from .auth import current_token, scopes_required
+from .auth import accepts_tokens, current_token, scopes_required
 from .extension import PersonalAccessTokens
 from .ide import IdeFormat
 
 __all__ = [
     "IdeFormat",
     "PersonalAccessTokens",
+    "accepts_tokens",
     "current_token",
     "scopes_required",
     "signals",

@@ -23,10 +23,11 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from . import context, ide, listing, rules, service
+from . import authentication, context, ide, listing, rights, rules, service
 from .auth import current_token, unauthorized_response, uses_token
 from .config import PAGE_SIZES
 from .errors import STATUS, PatError, error_body
+from .i18n import gettext as _
 from .schemas import (
     IdeQuerySchema,
     MetaSchema,
@@ -40,7 +41,12 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
 
 #: Routes a token may call whatever ``PAT_ALLOW_TOKEN_MANAGEMENT`` says.
-PUBLIC_ENDPOINTS = {"pat.api.openapi", "pat.api.token_self", "pat.api.not_found"}
+PUBLIC_ENDPOINTS = {
+    "pat.api.openapi",
+    "pat.api.token_self",
+    "pat.api.token_self_rotate",
+    "pat.api.not_found",
+}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _ID = re.compile(r"[1-9][0-9]{0,18}")
 _MAX_ID = 2**63 - 1
@@ -61,6 +67,8 @@ def error_response(
 
 @bp.errorhandler(PatError)
 def _pat_error(error: PatError) -> Response:
+    if isinstance(error, rights.ScopeError):
+        return error.response()
     return error_response(error.code, error.message, error.fields)
 
 
@@ -127,6 +135,10 @@ def _check_access() -> ResponseReturnValue | None:
         return None
     if uses_token() or not current_user.is_authenticated:
         return unauthorized_response()
+    if not authentication.allowed(current_user._get_current_object()):
+        return error_response(
+            "forbidden", _("Your account may not use personal access tokens here.")
+        )
     if request.method in UNSAFE_METHODS:
         try:
             validate_csrf(request.headers.get("X-CSRF-Token"))
@@ -234,22 +246,18 @@ def create_token() -> ResponseReturnValue:
     """Create a token; the answer holds its secret, shown this once."""
     data = _load(TokenCreateSchema(), _json_body())
     expiration = data["expiration"]
+    expires = None if expiration is None else (expiration["unit"], expiration["value"])
+    if current_token:
+        rights.check_create(current_token, data["scopes"], expires)
     token, secret = service.create(
         current_user._get_current_object(),
         data["name"],
-        None if expiration is None else (expiration["unit"], expiration["value"]),
+        expires,
         data["scopes"],
         data["project_id"],
+        actor=_actor(),
     )
     return _with_secret(token, secret)
-
-
-@bp.get("/tokens/self")
-def token_self() -> ResponseReturnValue:
-    """The token that authenticated this request."""
-    if not current_token:
-        return unauthorized_response()
-    return _dump(current_token)
 
 
 @bp.get("/tokens/<token_id>")
@@ -257,29 +265,41 @@ def get_token(token_id: str) -> ResponseReturnValue:
     return _dump(service.get(current_user, _token_id(token_id)))
 
 
+def _actor() -> str:
+    return "token" if current_token else "owner"
+
+
+def _target(token_id: str, action: str) -> Any:
+    """The user's token ``token_id``, which a token acting here must have rights over."""
+    token = service.get(current_user, _token_id(token_id))
+    if current_token:
+        rights.check_action(current_token, token, action)
+    return token
+
+
 @bp.post("/tokens/<token_id>/revoke")
 def revoke_token(token_id: str) -> ResponseReturnValue:
-    token = service.get(current_user, _token_id(token_id))
-    return _dump(service.revoke(current_user._get_current_object(), token))
+    token = _target(token_id, "revoke")
+    return _dump(service.revoke(current_user._get_current_object(), token, actor=_actor()))
 
 
 @bp.post("/tokens/<token_id>/restore")
 def restore_token(token_id: str) -> ResponseReturnValue:
-    token = service.get(current_user, _token_id(token_id))
-    return _dump(service.restore(current_user._get_current_object(), token))
+    token = _target(token_id, "restore")
+    return _dump(service.restore(current_user._get_current_object(), token, actor=_actor()))
 
 
 @bp.post("/tokens/<token_id>/rotate")
 def rotate_token(token_id: str) -> ResponseReturnValue:
-    token = service.get(current_user, _token_id(token_id))
-    token, secret = service.rotate(current_user._get_current_object(), token)
+    token = _target(token_id, "rotate")
+    token, secret = service.rotate(current_user._get_current_object(), token, actor=_actor())
     return _with_secret(token, secret)
 
 
 @bp.delete("/tokens/<token_id>")
 def delete_token(token_id: str) -> ResponseReturnValue:
-    token = service.get(current_user, _token_id(token_id))
-    service.delete(current_user._get_current_object(), token)
+    token = _target(token_id, "delete")
+    service.delete(current_user._get_current_object(), token, actor=_actor())
     return "", 204
 
 
@@ -365,7 +385,7 @@ def not_found(_rest: str) -> ResponseReturnValue:
     allowed = []
     for method in ("GET", "POST", "DELETE"):
         try:
-            endpoint, _ = adapter.match(method=method)
+            endpoint, _values = adapter.match(method=method)
         except (NotFound, MethodNotAllowed, HTTPException):
             continue
         if endpoint != "pat.api.not_found":
@@ -373,3 +393,7 @@ def not_found(_rest: str) -> ResponseReturnValue:
     if allowed:
         raise MethodNotAllowed(valid_methods=allowed)
     raise PatError("not_found", "No such API route.")
+
+
+# The routes of the token presenting itself.
+from . import self_api  # noqa: E402, F401

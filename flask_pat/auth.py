@@ -1,186 +1,216 @@
-"""API clients: the ``Authorization`` header, the Flask-Login loader, ``current_token``,
-``scopes_required``, and keeping token requests free of cookies and host CSRF checks."""
+"""API clients: deciding a request by its flask-pat token, ``current_token``,
+``scopes_required`` and ``accepts_tokens``.
+
+A request carrying a flask-pat credential is decided by that token alone, from the first
+hook host code can run to the response: its session is new and empty (see
+:mod:`flask_pat.sessions`), and its user is the token's on routes that accept tokens, else
+nobody.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Request, current_app, g, jsonify, request
-from flask.sessions import SessionInterface, SessionMixin
+from flask import Flask, Request, current_app, jsonify, request
 from flask.wrappers import Response
 from flask_login import current_user, user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from . import authentication, signals
-from .errors import Rejected, error_body
+from . import authentication, challenges, credentials, host_csrf, login_hooks, sessions, signals
+from .challenges import DESCRIPTIONS, insufficient_scope_response
+from .errors import Rejected, database_message, error_body
+from .i18n import gettext as _
+from .request_state import RequestAuth, claimed
+from .request_state import current as _state
+
+__all__ = [
+    "DESCRIPTIONS",
+    "accepts_tokens",
+    "current_token",
+    "decide",
+    "init_app",
+    "insufficient_scope_response",
+    "scopes_required",
+    "unauthorized_response",
+    "uses_token",
+]
+
+logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Why a presented token authenticated nobody, as told in ``error_description``.
-DESCRIPTIONS = {
-    "malformed": "The token is malformed: check that it was copied whole.",
-    "unknown": "The token is unknown: it may have been deleted or rotated.",
-    "revoked": "The token has been revoked.",
-    "expired": "The token has expired.",
-    "inactive user": "The token's user is inactive.",
-}
+#: flask-pat's own token routes (the JSON API); its access check decides what a token may do.
+OWN_TOKEN_BLUEPRINT = "pat.api"
+_MARK = "_pat_accepts_tokens"
 
 
 def _get_token() -> Any:
-    return g.get("_pat_token")
+    state = _state()
+    return state.token if state is not None and state.authenticated else None
 
 
 #: The token record that authenticated this request; falsy when none did.
 current_token: Any = LocalProxy(_get_token)
 
 
-def presented_token(req: Request) -> str | None:
-    """The credentials of an ``Authorization`` header in an accepted scheme, else ``None``."""
-    header = req.headers.get("Authorization")
-    if not header:
-        return None
-    scheme, _, credentials = header.strip().partition(" ")
-    accepted = current_app.config["PAT_AUTH_SCHEMES"]
-    if scheme.lower() not in {s.lower() for s in accepted}:
-        return None
-    return credentials.strip()
-
-
 def uses_token() -> bool:
-    """Whether this request is decided by a token header alone (valid or not)."""
-    return bool(g.get("_pat_header"))
+    """Whether this request is decided by a flask-pat credential alone (valid or not)."""
+    return claimed()
 
 
-def _resolve(req: Request) -> Any:
-    """Authenticate the request's token once; the user, or ``None``."""
-    if "_pat_resolved" in g:
-        return g._pat_user
-    secret = presented_token(req)
-    g._pat_header = secret is not None
-    g._pat_token = None
-    g._pat_rejection = None
-    g._pat_user = None
-    g._pat_resolved = True
-    if secret is None:
+def unauthorized_response(reason: str | None = None) -> Response:
+    """401 JSON; for a request whose flask-pat token signs nobody in here, with the RFC 6750
+    challenge saying why (``reason``, by default the request's own)."""
+    if reason is None:
+        state = _state()
+        reason = state.refusal if state is not None else None
+    return challenges.unauthorized_response(reason)
+
+
+def accepts_tokens(view: F) -> F:
+    """Let a valid token sign its user in on this view (``PAT_TOKEN_ROUTES = "marked"``).
+
+    Works on view functions and on class-based views; returns ``view``.
+    """
+    setattr(view, _MARK, True)
+    return view
+
+
+def _marked(view: Any) -> bool:
+    seen = 0
+    while view is not None and seen < 20:
+        if getattr(view, _MARK, False) or getattr(getattr(view, "view_class", None), _MARK, False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+        seen += 1
+    return False
+
+
+def route_accepts_tokens(app: Flask) -> bool:
+    """Whether a valid token signs its user in on the current request's route."""
+    if app.config["PAT_TOKEN_ROUTES"] == "all":
+        return True
+    if request.url_rule is None:
+        return False
+    accepted = app.extensions["pat"].token_blueprints
+    for name in request.blueprints:
+        if name == OWN_TOKEN_BLUEPRINT or name in accepted or app.blueprints.get(name) in accepted:
+            return True
+    return _marked(app.view_functions.get(request.endpoint or ""))
+
+
+def decide() -> Any:
+    """The user the current request's token signs in here, or ``None``.
+
+    The token is looked up once per request; whether it signs in is known once the URL
+    has been matched. Database errors are kept on the request state (answered 503 by the
+    first request hook), never raised into host code.
+    """
+    state = _state()
+    if state is None or state.credential is None:
         return None
+    if not state.resolved:
+        _resolve(state)
+    if state.accepted is None and (request.url_rule is not None or request.routing_exception):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        state.accepted = route_accepts_tokens(app)
+        if state.authenticated and not state.announced:
+            _announce(state, app)
+    return state.user if state.authenticated else None
+
+
+def _resolve(state: RequestAuth) -> None:
+    state.resolved = True
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if state.credential == credentials.CONFLICTING:
+        state.rejection = "malformed"
+    else:
+        try:
+            state.token, state.user = authentication.authenticate(state.credential or "")
+        except Rejected as rejected:
+            state.rejection = rejected.reason
+        except SQLAlchemyError as error:
+            _database_error(state, error)
+            return
+    if state.rejection is not None:
+        signals.token_rejected.send(app, reason=state.rejection)
+
+
+def _announce(state: RequestAuth, app: Flask) -> None:
+    state.announced = True
     try:
-        token, user = authentication.authenticate(secret)
-    except Rejected as rejected:
-        g._pat_rejection = rejected.reason
-        signals.token_rejected.send(app, reason=rejected.reason)
-        return None
-    g._pat_token = token
-    g._pat_user = user
-    signals.token_authenticated.send(app, token=token, user=user)
+        new_ip = authentication.record_use(state.token)
+    except SQLAlchemyError as error:
+        _database_error(state, error)
+        return
+    signals.token_authenticated.send(app, token=state.token, user=state.user)
     # As Flask-Login's own request loader would, for hosts that listen for it.
-    user_loaded_from_request.send(app, user=user)
-    return user
+    user_loaded_from_request.send(app, user=state.user)
+    if new_ip is not None:
+        signals.token_used_from_new_ip.send(app, token=state.token, user=state.user, ip=new_ip)
+
+
+def _database_error(state: RequestAuth, error: SQLAlchemyError) -> None:
+    # Without the database no token can be checked: nobody is signed in, and the first
+    # request hook answers 503.
+    logger.warning("flask-pat: a token could not be checked: %s", database_message(error))
+    current_app.extensions["pat"].db.session.rollback()
+    state.error = error
+    state.token = state.user = None
 
 
 def _before_request() -> Response | None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _wrap_session_interface(app)
-    _wrap_host_csrf(app)
-    if presented_token(request) is None:
+    sessions.wrap(app)
+    host_csrf.wrap(app)
+    state = _state()
+    if state is None or state.credential is None:
         return None
-    login_manager = app.login_manager
-    try:
-        user = _resolve(request)
-    except SQLAlchemyError:
-        # Without the database no token can be checked: refuse, and let the client retry.
-        app.extensions["pat"].db.session.rollback()
-        login_manager._update_request_context_with_user(None)
-        response = jsonify(
-            error_body("unavailable", "The token could not be checked: try again shortly.")
-        )
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+    sessions.empty_for_token()
+    user = decide()
+    if state.error is not None:
+        app.login_manager._update_request_context_with_user(None)
+        return database_error_response(state.error)
     # The header decides alone: a session or remember cookie sent alongside is not consulted.
-    login_manager._update_request_context_with_user(user)
+    app.login_manager._update_request_context_with_user(user)
     return None
+
+
+def database_error_response(error: Exception) -> Response:
+    """503 JSON for a token request whose token the database could not check."""
+    response = jsonify(
+        error_body("unavailable", _("The token could not be checked: try again shortly."))
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _after_request(response: Response) -> Response:
+    state = _state()
+    if state is not None and state.authenticated:
+        token = state.token
+        if token.expires_at is not None:
+            response.headers["PAT-Expiration"] = token.expires_at.isoformat(timespec="seconds")
+        response.headers["PAT-Scopes"] = " ".join(token.scopes)
+    return response
 
 
 def _make_request_loader(previous: Callable[[Request], Any] | None) -> Callable[[Request], Any]:
     def load_user_from_request(req: Request) -> Any:
-        if presented_token(req) is not None:
-            return _resolve(req)
+        if claimed():
+            return decide()
         return previous(req) if previous is not None else None
 
     load_user_from_request._pat_loader = True  # type: ignore[attr-defined]
     return load_user_from_request
 
 
-class TokenSessionInterface(SessionInterface):
-    """Wraps the host's session interface so token requests never set a cookie.
-
-    Every other request is saved by the host's own interface, unchanged.
-    """
-
-    def __init__(self, wrapped: SessionInterface) -> None:
-        self.wrapped = wrapped
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.wrapped, name)
-
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
-        return self.wrapped.open_session(app, request)
-
-    def make_null_session(self, app: Flask) -> Any:
-        return self.wrapped.make_null_session(app)
-
-    def is_null_session(self, obj: object) -> bool:
-        return self.wrapped.is_null_session(obj)
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if uses_token():
-            _drop_cookie(response, app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-            return
-        self.wrapped.save_session(app, session, response)
-
-
-def _drop_cookie(response: Response, name: str) -> None:
-    cookies = response.headers.getlist("Set-Cookie")
-    if not any(c.startswith(f"{name}=") for c in cookies):
-        return
-    response.headers.remove("Set-Cookie")
-    for cookie in cookies:
-        if not cookie.startswith(f"{name}="):
-            response.headers.add("Set-Cookie", cookie)
-
-
-def _wrap_session_interface(app: Flask) -> None:
-    # Checked on every request too, for hosts that swap the interface after init_app.
-    if not isinstance(app.session_interface, TokenSessionInterface):
-        app.session_interface = TokenSessionInterface(app.session_interface)
-
-
-def _wrap_host_csrf(app: Flask) -> None:
-    csrf = app.extensions.get("csrf")
-    if csrf is None or getattr(csrf, "_pat_wrapped", False):
-        return
-    protect = csrf.protect
-
-    def protect_unless_token(*args: Any, **kwargs: Any) -> Any:
-        # A token request carries no cookie a forged form could ride on.
-        if presented_token(request) is not None:
-            # As CSRFProtect does after its check, so the host's FlaskForms skip theirs.
-            g.csrf_valid = True
-            return None
-        return protect(*args, **kwargs)
-
-    csrf.protect = protect_unless_token
-    # The API checks its own X-CSRF-Token and answers in JSON.
-    csrf.exempt(app.blueprints["pat.api"])
-    csrf._pat_wrapped = True
-
-
 def init_app(app: Flask) -> None:
-    """Install the request hook, the Flask-Login loader and the session wrapper on ``app``."""
+    """Install the request hooks, the Flask-Login loader and the session wrapper on ``app``."""
     login_manager = getattr(app, "login_manager", None)
     if login_manager is None:
         raise RuntimeError(
@@ -192,61 +222,34 @@ def init_app(app: Flask) -> None:
     # every app would wrap the last one's loader until requests hit the recursion limit.
     if not getattr(previous, "_pat_loader", False):
         login_manager.request_loader(_make_request_loader(previous))
+    login_hooks.wrap(login_manager, decide)
     # First in line, so the header is decided before any other hook looks at current_user.
     app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
-    _wrap_session_interface(app)
-
-
-def unauthorized_response() -> Response:
-    """401 JSON with an RFC 6750 ``WWW-Authenticate`` challenge saying what went wrong."""
-    reason = g.get("_pat_rejection")
-    if reason is not None:
-        description = DESCRIPTIONS[reason]
-        challenge = f'Bearer realm="api", error="invalid_token", error_description="{description}"'
-        message = f"{description} Create a new token, or sign in."
-    else:
-        challenge = 'Bearer realm="api"'
-        message = "Sign in, or send a personal access token as Authorization: Bearer <token>."
-    response = jsonify(error_body("unauthorized", message))
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = challenge
-    return response
-
-
-def insufficient_scope_response(scopes: tuple[str, ...]) -> Response:
-    """403 JSON for a token that lacks ``scopes``."""
-    wanted = " ".join(scopes)
-    response = jsonify(
-        error_body(
-            "insufficient_scope",
-            f"This token lacks the scope(s) {wanted}: create a token that has them.",
-        )
-    )
-    response.status_code = 403
-    response.headers["WWW-Authenticate"] = (
-        f'Bearer realm="api", error="insufficient_scope", scope="{wanted}"'
-    )
-    return response
+    app.after_request(_after_request)
+    sessions.wrap(app)
 
 
 def scopes_required(*scopes: str) -> Callable[[F], F]:
     """Require a signed-in user and, for token requests, every one of ``scopes``.
 
-    Anonymous requests get 401; a token without all the scopes gets 403
-    ``insufficient_scope``; users signed in by session pass, as scopes limit tokens,
-    not people.
+    Marks the view as accepting tokens. Anonymous requests get 401; a token without all
+    the scopes gets 403 ``insufficient_scope``; users signed in by session pass, as scopes
+    limit tokens, not people.
     """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_token:
-                if not set(scopes) <= set(current_token.scopes):
+            state = _state()
+            if state is not None and state.authenticated:
+                if not set(scopes) <= set(state.token.scopes):
                     return insufficient_scope_response(scopes)
-            elif uses_token() or not current_user.is_authenticated:
+            elif state is not None and state.credential is not None:
+                return unauthorized_response(state.refusal)
+            elif not current_user.is_authenticated:
                 return unauthorized_response()
             return current_app.ensure_sync(view)(*args, **kwargs)
 
-        return cast(F, wrapped)
+        return accepts_tokens(cast(F, wrapped))
 
     return decorator

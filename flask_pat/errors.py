@@ -64,3 +64,11 @@ def error_body(
     if fields:
         error["fields"] = fields
     return {"error": error}
+
+
+def database_message(error: BaseException) -> str:
+    """What a database error says, for the log: the driver's own words ("no such table:
+    ..."), first line only, without the SQL statement or its parameters."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Blueprint, Flask
 
-from . import auth, tokens
+from . import auth, bodies, tokens
 from .config import DEFAULTS
 from .ide import BUILTIN_FORMATS, IdeFormat
 from .model import make_models
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+
+T = TypeVar("T")
 
 
 class PersonalAccessTokens:
@@ -41,6 +43,8 @@ class PersonalAccessTokens:
         self.user_pk_attr = ""
         #: IDE settings formats registered with :meth:`ide_format`.
         self.extra_ide_formats: dict[str, IdeFormat] = {}
+        #: Blueprints (or blueprint names) passed to :meth:`accepts_tokens`.
+        self.token_blueprints: set[Any] = set()
         if app is not None:
             self.init_app(app)
 
@@ -90,11 +94,26 @@ class PersonalAccessTokens:
 
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
         auth.init_app(app)
+        bodies.init_app(app)
         app.cli.add_command(pat_cli)
 
     def user_id(self, user: Any) -> Any:
         """The primary key of ``user``."""
         return getattr(user, self.user_pk_attr)
+
+    def accepts_tokens(self, target: T) -> T:
+        """Let valid tokens sign their users in on a blueprint's routes (and those of the
+        blueprints nested in it), or on one view; returns ``target``.
+
+        With ``PAT_TOKEN_ROUTES = "marked"`` (the default) tokens sign in only on such
+        routes, views marked with ``@accepts_tokens`` or ``@scopes_required``, and
+        flask-pat's own token routes. A blueprint may also be given by its name.
+        """
+        if isinstance(target, Blueprint | str):
+            self.token_blueprints.add(target)
+        else:
+            auth.accepts_tokens(target)  # type: ignore[type-var]
+        return target
 
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:
         """Offer another IDE settings format on the page and in the API; returns ``fmt``."""

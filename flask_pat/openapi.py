@@ -8,7 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from . import leaks_api, schemas
+from . import leaks_api, schemas, self_api
 
 _TOKEN_ID = {
     "name": "token_id",
@@ -101,6 +101,7 @@ def build_spec(base: str) -> dict[str, Any]:
                     **secret,
                     "400": _error("Not a JSON body"),
                     "409": _error("Duplicate name or limit reached"),
+                    "413": _error("The body is over 64 KiB"),
                     "422": _error("Invalid fields"),
                 },
                 parameters=[_CSRF],
@@ -111,14 +112,7 @@ def build_spec(base: str) -> dict[str, Any]:
             ),
         },
     )
-    spec.path(
-        f"{base}/tokens/self",
-        operations={
-            "get": _operation(
-                "The token that authenticated this request", {"200": _json("Token", "The token")}
-            )
-        },
-    )
+    self_api.openapi_paths(spec, base)
     spec.path(
         f"{base}/tokens/{{token_id}}",
         parameters=[_TOKEN_ID],

@@ -16,10 +16,11 @@ token_restored = _signals.signal("token-restored")
 token_rotated = _signals.signal("token-rotated")
 #: A token was deleted; the record passed is already detached (``token=``, ``user=``).
 token_deleted = _signals.signal("token-deleted")
-#: A request was authenticated by a token (``token=``, ``user=``).
+#: A token signed its user in, on a route that accepts tokens (``token=``, ``user=``).
 token_authenticated = _signals.signal("token-authenticated")
-#: A presented token authenticated nobody (``reason=``: malformed, unknown, expired,
-#: revoked or inactive user; never the token text).
+#: A presented flask-pat token authenticated nobody (``reason=``: malformed, unknown,
+#: expired, revoked, inactive user or not allowed; never the token text). Credentials that
+#: are not flask-pat's (no ``<PAT_TOKEN_PREFIX>_``) never fire it.
 token_rejected = _signals.signal("token-rejected")
 #: A token was used from a client address it had not used lately (``token=``, ``user=``,
 #: ``ip=``).

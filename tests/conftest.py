@@ -17,7 +17,7 @@ from flask_login import LoginManager, UserMixin, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
 
-from flask_pat import PersonalAccessTokens, current_token, scopes_required
+from flask_pat import PersonalAccessTokens, accepts_tokens, current_token, scopes_required
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVER_URLS = os.environ.get("PAT_TEST_DATABASE_URLS", "").split()
@@ -163,6 +163,7 @@ def make_app(
 
     @app.get("/whoami")
     @login_required
+    @accepts_tokens
     def whoami() -> dict[str, Any]:
         from flask_login import current_user
 
@@ -170,6 +171,14 @@ def make_app(
             "user": str(current_user.get_id()),
             "token": current_token.id if current_token else None,
         }
+
+    @app.get("/account")
+    @login_required
+    def account() -> dict[str, Any]:
+        """A host page that does not accept tokens (``PAT_TOKEN_ROUTES = "marked"``)."""
+        from flask_login import current_user
+
+        return {"user": str(current_user.get_id())}
 
     @app.get("/notes")
     @scopes_required("notes:read")

@@ -18,7 +18,15 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 import tests.conftest as conftest
-from flask_pat import PersonalAccessTokens, context, current_token, listing, service, tokens
+from flask_pat import (
+    PersonalAccessTokens,
+    accepts_tokens,
+    context,
+    current_token,
+    listing,
+    service,
+    tokens,
+)
 from tests.conftest import bearer, sign_in
 
 API = "/settings/tokens/api"
@@ -29,6 +37,7 @@ def app(app: Flask) -> Flask:
     """The conftest host app, plus routes that show what a host view sees and does."""
 
     @app.get("/probe/token")
+    @accepts_tokens
     def probe_token() -> dict[str, Any]:
         return {
             "authenticated": current_user.is_authenticated,
@@ -41,22 +50,26 @@ def app(app: Flask) -> Flask:
         }
 
     @app.get("/probe/flash")
+    @accepts_tokens
     @login_required
     def probe_flash() -> str:
         flash("Saved.")
         return "ok"
 
     @app.get("/probe/csrf")
+    @accepts_tokens
     @login_required
     def probe_csrf() -> str:
         return generate_csrf()
 
     @app.get("/probe/session")
+    @accepts_tokens
     def probe_session() -> str:
         session["seen"] = True
         return "ok"
 
     @app.get("/probe/remember")
+    @accepts_tokens
     @login_required
     def probe_remember() -> str:
         login_user(current_user._get_current_object(), remember=True)
@@ -537,6 +550,7 @@ def test_host_forms_accept_token_posts(csrf_host: Flask) -> None:
 
     @csrf_host.post("/form-notes")
     @login_required
+    @accepts_tokens
     def form_notes() -> tuple[dict[str, Any], int]:
         form = NoteForm()
         if form.validate_on_submit():
@@ -581,13 +595,16 @@ def test_tokens_manage_tokens_only_when_allowed(
     token_id, secret = make_token(user, "ci", scopes=["notes:read", "notes:write"])
     client = app.test_client()
     listed = client.get(f"{API}/tokens", headers=bearer(secret))
-    created = client.post(f"{API}/tokens", headers=bearer(secret), json={"name": "minted"})
-    revoked = client.post(f"{API}/tokens/{token_id}/revoke", headers=bearer(secret))
+    within = {"name": "minted", "expiration": {"unit": "days", "value": 1}}
+    created = client.post(f"{API}/tokens", headers=bearer(secret), json=within)
+    minted = created.get_json().get("token", {}).get("id", token_id)
+    revoked = client.post(f"{API}/tokens/{minted}/revoke", headers=bearer(secret))
     if allowed:
         assert listed.status_code == 200
         assert [t["name"] for t in listed.get_json()["items"]] == ["ci"]
         assert created.status_code == 201
         assert revoked.status_code == 200
+        assert revoked.get_json()["status"] == "revoked"
     else:
         for response in (listed, created, revoked):
             assert response.status_code == 403

@@ -161,10 +161,16 @@ def test_any_authorization_header_gives_200_or_401(
     client = sign_in(app, user) if signed_in else app.test_client()
     response = client.get(path, headers={"Authorization": header})
 
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() == "bearer":
-        # The header decides alone, whatever the session says.
-        accepted = credentials.strip() == secrets["good"]
+    # SPEC 5: a credential is flask-pat's when, in an accepted scheme, it starts with the
+    # prefix (servers join repeated headers with commas); then it decides alone, whatever
+    # the session says. Any other header is the host's, and the session decides.
+    ours = set()
+    for part in header.split(","):
+        scheme, _, credential = part.strip().partition(" ")
+        if scheme.lower() == "bearer" and credential.strip().startswith("pat_"):
+            ours.add(credential.strip())
+    if ours:
+        accepted = ours == {secrets["good"]}
     else:
         accepted = signed_in and not path.endswith("/self")
     assert response.status_code == (200 if accepted else 401), (header, response.get_data())

@@ -1,0 +1,41 @@
+"""The host's Flask-WTF ``CSRFProtect``: skipped only for requests a flask-pat token signed
+in, which carry no cookie a forged form could ride on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, g
+
+from .challenges import unauthorized_response
+from .request_state import current
+
+
+def wrap(app: Flask) -> None:
+    """Wrap the host's ``CSRFProtect.protect`` once, and exempt flask-pat's API from it
+    (the API checks its own ``X-CSRF-Token`` and answers in JSON)."""
+    csrf = app.extensions.get("csrf")
+    if csrf is None or getattr(csrf, "_pat_wrapped", False):
+        return
+    protect = csrf.protect
+
+    def protect_unless_token(*args: Any, **kwargs: Any) -> Any:
+        from .auth import decide
+
+        state = current()
+        if state is None or state.credential is None:
+            return protect(*args, **kwargs)
+        decide()
+        if state.authenticated:
+            # As CSRFProtect does after its check, so the host's FlaskForms skip theirs.
+            g.csrf_valid = True
+            return None
+        if state.error is None:
+            # A token request has an empty session, so its CSRF check can only fail: say
+            # why the token signs nobody in here, which is what its client needs to know.
+            abort(unauthorized_response(state.refusal))
+        return protect(*args, **kwargs)
+
+    csrf.protect = protect_unless_token
+    csrf.exempt(app.blueprints["pat.api"])
+    csrf._pat_wrapped = True

@@ -1,0 +1,86 @@
+"""What a token may do through the management API (``PAT_ALLOW_TOKEN_MANAGEMENT``): only
+what it could have done when it was made, so a leaked token cannot widen itself.
+
+It creates tokens whose scopes are among its own and that expire no later than itself;
+it revokes, restores, rotates and deletes only such tokens, and never itself through the
+id routes: the secret its owner holds dies only through ``POST /api/tokens/self/rotate``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask.wrappers import Response
+
+from .challenges import insufficient_scope_response
+from .context import utcnow
+from .errors import PatError, invalid
+from .i18n import gettext as _
+from .rules import lifetime
+
+
+def check_create(token: Any, scopes: object, expiration: tuple[object, object] | None) -> None:
+    """Raise unless ``token`` may create a token with ``scopes`` and ``expiration``."""
+    wanted = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
+    missing = sorted(set(wanted) - set(token.scopes))
+    if missing:
+        raise ScopeError(missing)
+    if token.expires_at is None:
+        return
+    unit, value = expiration or current_app.config["PAT_DEFAULT_EXPIRATION"]
+    life = lifetime(unit, value)
+    if life is None or utcnow() + life > token.expires_at:
+        raise invalid(
+            "expiration",
+            _(
+                "A token cannot make one that outlives it: choose an expiration before %(when)s.",
+                when=token.expires_at.isoformat(timespec="seconds"),
+            ),
+        )
+
+
+def check_action(token: Any, target: Any, action: str) -> None:
+    """Raise unless ``token`` may ``action`` (revoke, restore, rotate, delete) ``target``."""
+    if target.id == token.id:
+        hint = (
+            _("rotate it with POST /api/tokens/self/rotate")
+            if action == "rotate"
+            else _("sign in to the page to %(action)s it", action=action)
+        )
+        raise PatError(
+            "forbidden",
+            _("A token cannot %(action)s itself here: %(hint)s.", action=action, hint=hint),
+        )
+    missing = sorted(set(target.scopes) - set(token.scopes))
+    if missing:
+        raise ScopeError(missing)
+    if token.expires_at is None:
+        return
+    ends: datetime | None = target.expires_at
+    if action == "rotate":
+        seconds = target.lifetime_seconds
+        ends = None if seconds is None else utcnow() + timedelta(seconds=seconds)
+    if ends is None or ends > token.expires_at:
+        raise PatError(
+            "forbidden",
+            _(
+                "This token outlives the one you are using: sign in to %(action)s it.",
+                action=action,
+            ),
+        )
+
+
+class ScopeError(PatError):
+    """A token asked for more than its own scopes: 403 ``insufficient_scope``."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "insufficient_scope",
+            _("This token lacks the scope(s) %(scopes)s.", scopes=" ".join(missing)),
+        )
+
+    def response(self) -> Response:
+        return insufficient_scope_response(self.missing)
