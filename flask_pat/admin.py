@@ -11,10 +11,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from marshmallow import RAISE, Schema, fields, validate
 
 from . import context, events, inventory
@@ -129,25 +128,17 @@ def page() -> ResponseReturnValue:
     """The admin inventory page: 403 for anyone who is not an administrator."""
     if not current_token and not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    # The variables every flask-pat page gets (title, pat_base_template, pat_theme, ...).
+    from .views import page_context, page_i18n
+
+    gettext, catalog = page_i18n()
     if current_token or not inventory.is_admin(current_user):
-        body = render_template(
-            "pat/admin_forbidden.html",
-            base_template=current_app.config["PAT_BASE_TEMPLATE"],
-            page_title=_("Not allowed"),
-            _=_,
-        )
+        context = page_context(gettext("Not allowed"), gettext, catalog)
+        body = render_template("pat/admin_forbidden.html", **context)
         return body, 403, {"Cache-Control": "no-store"}
+    context = page_context(gettext("Token inventory"), gettext, catalog)
     response = current_app.make_response(
-        render_template(
-            "pat/admin.html",
-            base_template=current_app.config["PAT_BASE_TEMPLATE"],
-            api_base=url_for("pat.api.meta").removesuffix("/meta"),
-            pat_csrf_token=generate_csrf(),
-            page_title=_("Token inventory"),
-            statuses=STATUSES,
-            page_sizes=PAGE_SIZES,
-            _=_,
-        )
+        render_template("pat/admin.html", **context, statuses=STATUSES, page_sizes=PAGE_SIZES)
     )
     response.headers["Cache-Control"] = "no-store"
     return response

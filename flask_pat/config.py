@@ -49,7 +49,9 @@ PAT_USER_ALLOWED: Any = None
 PAT_TEMPLATE_CONTEXT: Any = None
 #: A callable(str) -> user or None, so ``flask pat ... --user`` accepts an email or a name.
 PAT_CLI_USER_LOOKUP: Any = None
-#: ``"auto"``, ``"light"`` or ``"dark"``: the page's colours.
+#: ``"auto"``: the standalone page follows ``prefers-color-scheme`` and, inside
+#: ``PAT_BASE_TEMPLATE``, takes the host page's own light or dark look;
+#: ``"light"``, ``"dark"``: fixed.
 PAT_THEME = "auto"
 #: Record each token's last client address and user agent.
 PAT_RECORD_USAGE = True

@@ -8,7 +8,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,8 +106,11 @@ class LiveApp:
 
 
 @contextmanager
-def serve_example_app(db_path: Path, **config: Any) -> Iterator[LiveApp]:
-    """Serve ``example_app.create_app`` on a free port of 127.0.0.1, with the CSP header."""
+def serve_example_app(
+    db_path: Path, setup: Callable[[Flask], None] | None = None, **config: Any
+) -> Iterator[LiveApp]:
+    """Serve ``example_app.create_app`` on a free port of 127.0.0.1, with the CSP header;
+    ``setup(app)`` may add templates and routes (a host layout) first."""
     from example_app import create_app, db
 
     app = create_app(
@@ -120,8 +123,11 @@ def serve_example_app(db_path: Path, **config: Any) -> Iterator[LiveApp]:
 
     @app.after_request
     def content_security_policy(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
+
+    if setup is not None:
+        setup(app)
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
@@ -163,3 +169,85 @@ def wait_for_list(page: Any) -> None:
 
     expect(page.locator('[data-pat="table"]')).to_have_attribute("aria-busy", "false")
     expect(page.locator('[data-pat="rows"] .pat-spinner')).to_have_count(0)
+
+
+#: What each column shows, without its card label and its exact-date tooltip.
+SHOWN = {
+    "value": ".pat-cell-value code",
+    "scopes": ".pat-cell-scopes .pat-scope-chips, .pat-cell-scopes .pat-muted",
+    "created": ".pat-cell-created time",
+    "expiration": (
+        ".pat-cell-expiration time, .pat-cell-expiration .pat-expiration > span:not(.pat-has-tip)"
+    ),
+    "used": ".pat-cell-used time, .pat-cell-used > .pat-muted",
+    "ip": ".pat-cell-used .pat-ip",
+    "status": ".pat-cell-status .pat-status",
+}
+
+
+def row(page: Any, name: str) -> Any:
+    """The table row (or card) of the token called ``name``."""
+    return page.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+
+
+def shown(page: Any, name: str, column: str) -> Any:
+    """What the row of ``name`` shows in ``column`` (a key of ``SHOWN``)."""
+    return row(page, name).locator(SHOWN[column])
+
+
+def names(page: Any) -> Any:
+    """The token names of the rows, in order."""
+    return page.locator("tbody tr th .pat-token-name")
+
+
+#: The roles of the controls whose names must be unique on a page (SPEC section 8).
+CONTROL_ROLES = ("button", "checkbox", "combobox", "radio", "searchbox", "spinbutton", "textbox")
+
+# Every dialog shown (without a modal one making the rest inert) and every hidden part of
+# the widget shown, so that the accessibility tree holds each control the page can show.
+RENDER_ALL = """() => {
+  for (const dialog of document.querySelectorAll("dialog")) {
+    if (!dialog.open) dialog.show();
+  }
+  for (const hidden of document.querySelectorAll(".pat [hidden]")) hidden.hidden = false;
+}"""
+
+
+def control_names(page: Any, within: str = "body") -> list[str]:
+    """The accessible names of the controls under ``within`` (a CSS selector), as Chromium
+    computes them for its accessibility tree (what a screen reader lists)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        document = session.send("DOM.getDocument", {"depth": 0})
+        found = session.send(
+            "DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": within}
+        )
+        names = []
+        for role in CONTROL_ROLES:
+            answer = session.send(
+                "Accessibility.queryAXTree", {"nodeId": found["nodeId"], "role": role}
+            )
+            names += [
+                str(node.get("name", {}).get("value", ""))
+                for node in answer["nodes"]
+                if not node.get("ignored")
+            ]
+    finally:
+        session.detach()
+    return names
+
+
+def all_control_names(page: Any) -> list[str]:
+    """The names of every control of the page, with every dialog and hidden part shown."""
+    page.evaluate(RENDER_ALL)
+    return control_names(page)
+
+
+def repeated(names: list[str], allowed: Callable[[str], bool]) -> list[str]:
+    """The names given to more than one control (compared as a person hears them: case and
+    spacing aside), but for those ``allowed`` to repeat."""
+    seen: dict[str, int] = {}
+    for name in names:
+        key = " ".join(name.split()).casefold()
+        seen[key] = seen.get(key, 0) + 1
+    return sorted(name for name, count in seen.items() if count > 1 and not allowed(name))

@@ -8,17 +8,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import LiveApp, open_tokens_page
+from .helpers import LiveApp, open_tokens_page, row, shown
 
 pytestmark = pytest.mark.browser
 
 
-def row(page: Any, name: str) -> Any:
-    return page.locator("tbody tr").filter(has=page.get_by_role("cell", name=name, exact=True))
-
-
-def status(page: Any, name: str) -> Any:
-    return row(page, name).get_by_role("cell").nth(5)
+def revoke(page: Any, name: str) -> None:
+    row(page, name).get_by_role("button", name=f"Revoke {name}", exact=True).click()
+    page.get_by_role("dialog", name="Revoke token?").get_by_role(
+        "button", name="Revoke", exact=True
+    ).click()
 
 
 def test_revoke_and_restore(page: Any, live: LiveApp) -> None:
@@ -26,15 +25,27 @@ def test_revoke_and_restore(page: Any, live: LiveApp) -> None:
     open_tokens_page(page)
     assert live.whoami(secret)[0] == 200
 
-    row(page, "ci").get_by_role("button", name="Revoke").click()
-    expect(status(page, "ci")).to_have_text("Revoked")
+    # Revoke asks first; Cancel changes nothing.
+    revoke = row(page, "ci").get_by_role("button", name="Revoke ci", exact=True)
+    revoke.click()
+    confirm = page.get_by_role("dialog", name="Revoke token?")
+    expect(confirm).to_contain_text("ci")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(revoke).to_be_focused()
+    expect(shown(page, "ci", "status")).to_have_text("Active")
+    assert live.whoami(secret)[0] == 200
+
+    revoke.click()
+    confirm.get_by_role("button", name="Revoke", exact=True).click()
+    expect(shown(page, "ci", "status")).to_have_text("Revoked")
     expect(row(page, "ci").get_by_role("button", name="Revoke")).to_have_count(0)
     expect(row(page, "ci").get_by_role("button", name="Restore")).to_be_focused()
     expect(page.get_by_role("status").first).to_contain_text("revoked")
     assert live.whoami(secret)[0] == 401
 
     row(page, "ci").get_by_role("button", name="Restore").click()
-    expect(status(page, "ci")).to_have_text("Active")
+    expect(shown(page, "ci", "status")).to_have_text("Active")
     expect(row(page, "ci").get_by_role("button", name="Revoke")).to_be_focused()
     assert live.whoami(secret)[0] == 200
 
@@ -53,7 +64,7 @@ def test_restore_of_an_expired_token_says_why_not(page: Any, live: LiveApp) -> N
 def test_rotate_confirms_then_shows_the_new_secret(page: Any, live: LiveApp) -> None:
     _, old = live.add_token("deploy", "hours", 6)
     open_tokens_page(page)
-    last4 = row(page, "deploy").get_by_role("cell").nth(1)
+    last4 = shown(page, "deploy", "value")
     expect(last4).to_have_text(f"...{old[-4:]}")
 
     rotate = row(page, "deploy").get_by_role("button", name="Rotate")
@@ -67,14 +78,21 @@ def test_rotate_confirms_then_shows_the_new_secret(page: Any, live: LiveApp) -> 
 
     rotate.click()
     confirm.get_by_role("button", name="Rotate").click()
-    dialog = page.get_by_role("dialog", name="Token Successfully Generated")
+    dialog = page.get_by_role("dialog", name="Token Successfully Rotated")
     expect(dialog).to_contain_text("deploy")
+    expect(dialog).to_contain_text("keeps its original lifetime")
     new = dialog.get_by_label("Token secret").input_value()
     assert re.fullmatch(r"pat_[0-9A-Za-z]{36}", new) and new != old
     assert live.whoami(old)[0] == 401
     assert live.whoami(new)[0] == 200
 
+    # A stray Escape does not take the new secret away; Close does.
     page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Token secret")).to_have_value(new)
+    expect(dialog).to_contain_text("copy it, then press Close")
+    dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
     expect(last4).to_have_text(f"...{new[-4:]}")
     expect(row(page, "deploy").get_by_role("button", name="Rotate")).to_be_focused()

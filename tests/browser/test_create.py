@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PAGE_PATH, LiveApp, open_tokens_page
+from .helpers import PAGE_PATH, SHOWN, LiveApp, open_tokens_page, row, shown
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,6 @@ def generate(page: Any, name: str, unit: str | None = None, value: str | None = 
     return dialog
 
 
-def row(page: Any, name: str) -> Any:
-    return page.locator("tbody tr").filter(has=page.get_by_role("cell", name=name, exact=True))
-
-
 def test_sign_in_then_empty_list(page: Any, live: LiveApp) -> None:
     page.context.clear_cookies()
     page.goto(PAGE_PATH)
@@ -49,13 +45,26 @@ def test_sign_in_then_empty_list(page: Any, live: LiveApp) -> None:
 
     expect(page).to_have_url(re.compile(re.escape(PAGE_PATH)))
     expect(page.get_by_role("heading", name="Personal access tokens")).to_be_visible()
-    expect(page.get_by_text("No tokens yet")).to_be_visible()
+    expect(page.locator("tbody").get_by_text("No tokens yet")).to_be_visible()
     expect(page.get_by_placeholder("Search tokens...")).to_be_visible()
     headers = page.get_by_role("columnheader")
     expect(headers).to_have_text(
-        ["Token name", "Token value", "Created", "Expiration", "Last used", "Status", "Actions"]
+        [
+            "Token name",
+            "Token value",
+            "Scopes",
+            "Created",
+            "Expiration",
+            "Last used",
+            "Status",
+            "Actions",
+        ]
     )
-    expect(page.get_by_text("0–0 of 0")).to_be_visible()
+    # The empty list invites to make the first token, instead of "0–0 of 0".
+    expect(page.get_by_text("0–0 of 0")).to_be_hidden()
+    expect(page.get_by_role("button", name="Previous page")).to_be_hidden()
+    page.get_by_role("button", name="Create your first token").click()
+    expect(page.get_by_role("dialog", name="New token")).to_be_visible()
 
 
 def test_form_defaults_and_units(signed_in: Any) -> None:
@@ -98,9 +107,9 @@ def test_create_with_each_unit(
 
     created = row(page, f"made with {unit}")
     expect(created).to_have_count(1)
-    expect(created.get_by_role("cell").nth(3)).to_have_text(shown)
-    expect(created.get_by_role("cell").nth(4)).to_have_text("Never")
-    expect(created.get_by_role("cell").nth(5)).to_have_text(
+    expect(created.locator(SHOWN["expiration"])).to_have_text(shown)
+    expect(created.locator(SHOWN["used"])).to_have_text("Never")
+    expect(created.locator(SHOWN["status"])).to_have_text(
         "Expiring" if unit in ("hours", "minutes") else "Active"
     )
 
@@ -121,7 +130,7 @@ def test_generated_dialog_copy_and_the_token_works(signed_in: Any, live: LiveApp
     expect(dialog.get_by_role("button", name="Copy")).to_be_focused()
 
     dialog.get_by_role("button", name="Copy").click()
-    expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    expect(dialog.get_by_text("Copied to the clipboard.", exact=True)).to_be_visible()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == secret
 
@@ -132,7 +141,7 @@ def test_generated_dialog_copy_and_the_token_works(signed_in: Any, live: LiveApp
     assert body["scopes"] == ["notes:read"]
 
     # The row shows only the last four characters.
-    expect(row(page, "laptop").get_by_role("cell").nth(1)).to_have_text(f"...{secret[-4:]}")
+    expect(shown(page, "laptop", "value")).to_have_text(f"...{secret[-4:]}")
 
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
@@ -151,7 +160,7 @@ def test_copy_falls_back_when_the_clipboard_api_is_refused(context: Any, page: A
     dialog = generate(page, "fallback")
     secret = dialog.get_by_label("Token secret").input_value()
     dialog.get_by_role("button", name="Copy").click()
-    expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    expect(dialog.get_by_text("Copied to the clipboard.", exact=True)).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == secret
 
 
@@ -204,7 +213,7 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     page.locator("body").click(position={"x": 5, "y": 300})
     for _ in range(20):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "New token":
+        if page.evaluate("document.activeElement.dataset.pat") == "new":
             break
     expect(page.get_by_role("button", name="New token")).to_be_focused()
     page.keyboard.press("Enter")
@@ -227,13 +236,61 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Copy")).to_be_focused()
     page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()  # the token is not lost to a stray key
+    close = dialog.get_by_role("button", name="Close")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if close.evaluate("(e) => e === document.activeElement"):
+            break
+    expect(close).to_be_focused()
+    page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="New token")).to_be_focused()
 
     created = row(page, "keyboard")
-    expect(created.get_by_role("cell").nth(3)).to_have_text("in 7 days")
+    expect(created.locator(SHOWN["expiration"])).to_have_text("in 7 days")
     # The row's actions are reachable and work from the keyboard too.
     created.get_by_role("button", name="Revoke").focus()
     page.keyboard.press("Enter")
-    expect(created.get_by_role("cell").nth(5)).to_have_text("Revoked")
+    confirm = page.get_by_role("dialog", name="Revoke token?")
+    expect(confirm.get_by_role("button", name="Revoke", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(created.locator(SHOWN["status"])).to_have_text("Revoked")
     expect(created.get_by_role("button", name="Restore")).to_be_focused()
+
+
+def test_form_errors_say_what_to_do_and_go_when_they_no_longer_apply(signed_in: Any) -> None:
+    page = signed_in
+    form = open_form(page)
+    name = form.get_by_label("Name", exact=True)
+    value = form.get_by_label("Value", exact=True)
+    unit = form.get_by_label("Expiration period")
+
+    # A decimal value: a plain message, not the raw "Not a valid integer.".
+    name.fill("decimal")
+    value.fill("1.5")
+    form.get_by_role("button", name="Generate").click()
+    expect(value).to_have_attribute("aria-invalid", "true")
+    expect(value).to_have_accessible_description(re.compile("Enter a whole number of days"))
+    expect(form).not_to_contain_text("Not a valid integer")
+
+    # Switching to Never takes the value, and its error, away.
+    unit.select_option("never")
+    expect(form.get_by_text("Enter a whole number")).to_have_count(0)
+    unit.select_option("days")
+    expect(value).not_to_have_attribute("aria-invalid", "true")
+
+    # A name over 100 characters is not cut short silently: the form says so at once.
+    long = "n" * 101
+    name.fill(long)
+    expect(name).to_have_value(long)
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("101 characters; shorten it to 100"))
+    form.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("dialog", name="Token Successfully Generated")).to_be_hidden()
+    name.press("Backspace")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    value.fill("2")
+    form.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Token Successfully Generated")
+    expect(dialog.get_by_text("n" * 100, exact=True)).to_be_visible()

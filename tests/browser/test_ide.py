@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import LiveApp, open_tokens_page
+from .helpers import LiveApp, open_tokens_page, row
 
 pytestmark = pytest.mark.browser
 
 DOWNLOADS = ("Download VSCode settings", "Download JetBrains settings")
-
-
-def row(page: Any, name: str) -> Any:
-    return page.locator("tbody tr").filter(has=page.get_by_role("cell", name=name, exact=True))
 
 
 def download(page: Any, button: Any) -> tuple[str, str]:
@@ -61,7 +57,7 @@ def test_preview_switch_copy_and_download(page: Any, live: LiveApp) -> None:
     assert text == xml
 
     panel.get_by_role("button", name="Copy").click()
-    expect(panel.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    expect(panel.get_by_text("Copied to the clipboard.", exact=True)).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == xml
 
     panel.get_by_role("button", name="Close").click()
@@ -78,10 +74,20 @@ def test_preview_switch_copy_and_download(page: Any, live: LiveApp) -> None:
 def test_preview_without_integration_says_what_to_do(page: Any, live: LiveApp) -> None:
     live.add_token("ide")
     open_tokens_page(page)
-    row(page, "ide").get_by_role("button", name="Preview settings").click()
+    opener = row(page, "ide").get_by_role("button", name="Preview settings")
+    opener.click()
     panel = page.get_by_role("dialog", name="Settings preview")
-    expect(panel.get_by_role("alert")).to_contain_text("integration")
-    expect(panel.get_by_role("button", name="Download")).to_be_disabled()
+    # No empty preview: it says how to choose an integration, and takes you there.
+    expect(panel).to_contain_text("Choose one in the Integration list")
+    expect(panel.locator("pre")).to_be_hidden()
+    expect(panel.get_by_role("button", name="Download")).to_be_hidden()
+    panel.get_by_role("button", name="Choose an integration").click()
+    expect(panel).to_be_hidden()
+    integration = page.get_by_label("Integration", exact=True)
+    expect(integration).to_be_focused()
+    integration.select_option(label="GPT-5 mini")
+    opener.click()
+    expect(panel.locator("pre")).to_contain_text("gpt-5-mini")
 
 
 def test_row_downloads(page: Any, live: LiveApp) -> None:

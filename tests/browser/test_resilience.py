@@ -10,13 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import PageProblems
-from .helpers import CSP, PAGE_PATH, LiveApp, open_tokens_page, sign_in
+from .helpers import CSP, PAGE_PATH, LiveApp, names, open_tokens_page, row, shown, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def row(page: Any, name: str) -> Any:
-    return page.locator("tbody tr").filter(has=page.get_by_role("cell", name=name, exact=True))
 
 
 def test_no_csp_violation_anywhere(page: Any, live: LiveApp, problems: PageProblems) -> None:
@@ -42,7 +38,7 @@ def test_no_csp_violation_anywhere(page: Any, live: LiveApp, problems: PageProbl
     panel.get_by_role("button", name="Close").click()
     row(page, "one").get_by_role("button", name="Rotate").click()
     page.get_by_role("dialog", name="Rotate token?").get_by_role("button", name="Rotate").click()
-    page.get_by_role("dialog", name="Token Successfully Generated").get_by_role(
+    page.get_by_role("dialog", name="Token Successfully Rotated").get_by_role(
         "button", name="Close"
     ).click()
     row(page, "two").get_by_role("button", name="Delete").click()
@@ -70,6 +66,9 @@ def test_session_end_shows_how_to_sign_in_again(page: Any, live: LiveApp) -> Non
     page.context.clear_cookies()
 
     row(page, "ci").get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog", name="Revoke token?").get_by_role(
+        "button", name="Revoke", exact=True
+    ).click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Your session has ended")
     link = alert.get_by_role("link", name="Sign in again")
@@ -79,7 +78,7 @@ def test_session_end_shows_how_to_sign_in_again(page: Any, live: LiveApp) -> Non
     link.click()
     expect(page).to_have_url(re.compile(r"/login"))
     sign_in(page)
-    expect(row(page, "ci").get_by_role("cell").nth(5)).to_have_text("Active")
+    expect(shown(page, "ci", "status")).to_have_text("Active")
 
 
 def test_network_failure_then_retry(page: Any, live: LiveApp) -> None:
@@ -98,7 +97,7 @@ def test_network_failure_then_retry(page: Any, live: LiveApp) -> None:
     page.unroute(is_list)
     alert.get_by_role("button", name="Try again").click()
     expect(alert).to_be_hidden()
-    expect(page.locator("tbody tr td:first-child")).to_have_text(["alpha"])
+    expect(names(page)).to_have_text(["alpha"])
 
 
 def test_stale_csrf_token_is_refreshed_once(page: Any, live: LiveApp) -> None:
@@ -118,7 +117,10 @@ def test_stale_csrf_token_is_refreshed_once(page: Any, live: LiveApp) -> None:
 
     page.route("**/revoke", tamper)
     row(page, "ci").get_by_role("button", name="Revoke").click()
-    expect(row(page, "ci").get_by_role("cell").nth(5)).to_have_text("Revoked")
+    page.get_by_role("dialog", name="Revoke token?").get_by_role(
+        "button", name="Revoke", exact=True
+    ).click()
+    expect(shown(page, "ci", "status")).to_have_text("Revoked")
     assert len(sent) == 2
     assert len(metas) == 1
     expect(page.get_by_role("alert")).to_be_hidden()

@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import REPORT_CSP_VIOLATIONS, PageProblems
-from .helpers import LiveApp, open_tokens_page
+from .helpers import LiveApp, open_tokens_page, row, serve_example_app
+from .test_host import add_host_layout
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,11 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 def seed(live: LiveApp) -> None:
     """A token in each status, made at different times, some used."""
     now = live.now()
+
+    def ip(address: str) -> dict[str, Any]:
+        # Where the server records the last IP (PAT_RECORD_USAGE).
+        has_ip = hasattr(live.app.extensions["pat"].Token, "last_used_ip")
+        return {"last_used_ip": address} if has_ip else {}
 
     def made(days: float, lifetime: timedelta | None) -> dict[str, Any]:
         created = now - timedelta(days=days)
@@ -64,6 +70,7 @@ def seed(live: LiveApp) -> None:
         project_id=1,
         **made(2, timedelta(days=90)),
         last_used_at=now - timedelta(minutes=1, seconds=5),
+        **ip("198.51.100.23"),
     )
 
 
@@ -76,12 +83,17 @@ def shots(tmp_path: Path) -> Path:
 
 
 def new_page(
-    browser: Any, live: LiveApp, state: dict[str, Any], scheme: str
+    browser: Any,
+    live: LiveApp,
+    state: dict[str, Any],
+    scheme: str,
+    width: int = 1200,
+    height: int = 640,
 ) -> tuple[Any, Any, PageProblems]:
     context = browser.new_context(
         base_url=live.url,
         storage_state=state,
-        viewport={"width": 1200, "height": 640},
+        viewport={"width": width, "height": height},
         device_scale_factor=1,
         locale="en-US",
         color_scheme=scheme,
@@ -94,43 +106,99 @@ def new_page(
     return context, page, problems
 
 
+SHOTS = [
+    "tokens-light",
+    "tokens-dark",
+    "tokens-phone-light",
+    "tokens-phone-dark",
+    "tokens-bootstrap",
+    "new-token",
+    "generated",
+    "preview",
+    "revoke",
+    "history",
+]
+
+
 @pytest.mark.live_config(PAT_SERVER_URL="https://notes.example.com")
 def test_screenshots(
     browser: Any, live: LiveApp, signed_in_state: dict[str, Any], shots: Path
 ) -> None:
     seed(live)
     for scheme in ("dark", "light"):
-        context, page, problems = new_page(browser, live, signed_in_state, scheme)
+        # The wide table, and the cards of a phone.
+        for name, width, height in (("tokens", 1280, 720), ("tokens-phone", 375, 900)):
+            context, page, problems = new_page(
+                browser, live, signed_in_state, scheme, width, height
+            )
+            try:
+                open_tokens_page(page)
+                page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
+                expect(page.locator("tbody tr")).to_have_count(5)
+                page.mouse.move(0, 0)
+                page.screenshot(path=str(shots / f"{name}-{scheme}.png"), animations="disabled")
+                problems.check()
+            finally:
+                context.close()
+
+    context, page, problems = new_page(browser, live, signed_in_state, "light", 1280, 720)
+    try:
+        open_tokens_page(page)
+        page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
+        page.mouse.move(0, 0)
+
+        page.get_by_role("button", name="New token").click()
+        form = page.get_by_role("dialog", name="New token")
+        form.get_by_label("Name", exact=True).fill("Notes sync")
+        form.get_by_label("notes:read").check()
+        page.screenshot(path=str(shots / "new-token.png"), animations="disabled")
+        form.get_by_role("button", name="Generate").click()
+        dialog = page.get_by_role("dialog", name="Token Successfully Generated")
+        dialog.get_by_role("button", name="Copy").click()
+        expect(dialog.get_by_text("Copied to the clipboard.", exact=True)).to_be_visible()
+        page.screenshot(path=str(shots / "generated.png"), animations="disabled")
+        dialog.get_by_role("button", name="Close").click()
+        page.get_by_role("button", name="Dismiss notification").click()
+
+        row(page, "CI deploy").get_by_role("button", name="Revoke").click()
+        expect(page.get_by_role("dialog", name="Revoke token?")).to_be_visible()
+        page.screenshot(path=str(shots / "revoke.png"), animations="disabled")
+        page.get_by_role("dialog", name="Revoke token?").get_by_role(
+            "button", name="Cancel"
+        ).click()
+
+        row(page, "Leaked in a chat").get_by_role("button", name="History").click()
+        history = page.get_by_role("dialog", name="Token history")
+        expect(history.get_by_role("table")).to_be_visible()
+        page.screenshot(path=str(shots / "history.png"), animations="disabled")
+        history.get_by_role("button", name="Close history").click()
+
+        row(page, "VSCode on my laptop").get_by_role("button", name="Preview settings").click()
+        panel = page.get_by_role("dialog", name="Settings preview")
+        expect(panel.locator("pre")).to_contain_text("alitacode.authToken")
+        page.screenshot(path=str(shots / "preview.png"), animations="disabled")
+        problems.check()
+    finally:
+        context.close()
+    for name in SHOTS:
+        if name != "tokens-bootstrap":
+            assert (shots / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_screenshot_in_a_bootstrap_layout(
+    browser: Any, signed_in_state: dict[str, Any], shots: Path, tmp_path: Path
+) -> None:
+    """Inside a host's Bootstrap 5 layout, on a machine that prefers dark: the page keeps
+    the host's light look and its own styles."""
+    with serve_example_app(tmp_path / "host.db", add_host_layout) as live:
+        seed(live)
+        context, page, problems = new_page(browser, live, signed_in_state, "dark", 1280, 760)
         try:
             open_tokens_page(page)
-            page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
             expect(page.locator("tbody tr")).to_have_count(5)
             page.mouse.move(0, 0)
-            page.screenshot(path=str(shots / f"tokens-{scheme}.png"), animations="disabled")
-            problems.check()
-            if scheme == "dark":
-                continue
-
-            page.get_by_role("button", name="New token").click()
-            form = page.get_by_role("dialog", name="New token")
-            form.get_by_label("Name", exact=True).fill("Notes sync")
-            form.get_by_label("notes:read").check()
-            page.screenshot(path=str(shots / "new-token.png"), animations="disabled")
-            form.get_by_role("button", name="Generate").click()
-            dialog = page.get_by_role("dialog", name="Token Successfully Generated")
-            dialog.get_by_role("button", name="Copy").click()
-            expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
-            page.screenshot(path=str(shots / "generated.png"), animations="disabled")
-            dialog.get_by_role("button", name="Close").click()
-
-            page.locator("tbody tr").filter(has_text="VSCode on my laptop").get_by_role(
-                "button", name="Preview settings"
-            ).click()
-            panel = page.get_by_role("dialog", name="Settings preview")
-            expect(panel.locator("pre")).to_contain_text("alitacode.authToken")
-            page.screenshot(path=str(shots / "preview.png"), animations="disabled")
+            page.screenshot(path=str(shots / "tokens-bootstrap.png"), animations="disabled")
             problems.check()
         finally:
             context.close()
-    for name in ("tokens-light", "tokens-dark", "new-token", "generated", "preview"):
-        assert (shots / f"{name}.png").stat().st_size > 10_000
+    assert (shots / "tokens-bootstrap.png").stat().st_size > 10_000

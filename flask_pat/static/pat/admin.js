@@ -4,9 +4,13 @@
 import { Api } from "./api.js";
 import { Modal } from "./dialogs.js";
 import { debounce, h, part } from "./dom.js";
+import { HistoryDialog } from "./history.js";
 import { gettext, interpolate, locale, ngettext } from "./i18n.js";
+import { applyTheme } from "./theme.js";
 
 const root = document.querySelector('[data-pat="admin-root"]');
+// Light or dark as PAT_THEME says, and as the host page looks around it (tokens.css).
+applyTheme(root);
 const DEFAULTS = { q: "", user: "", status: "", sort: "-created_at", page: 1, perPage: 10 };
 const PARAMS = { q: "q", user: "user", status: "status", sort: "sort", page: "page", perPage: "per_page" };
 const SORT_KEYS = ["user", "name", "created_at", "expires_at", "last_used_at"];
@@ -143,12 +147,14 @@ function row(token) {
     h("span", { text: statusText }),
     token.revoked_reason ? h("span", { class: "pat-admin-reason", text: REASON_LABELS()[token.revoked_reason] || token.revoked_reason }) : null,
   );
+  // Two users may name their tokens alike: a row's buttons name the owner too.
+  const whose = { name: token.name, user: token.user_label };
   const actions = [
     h("button", {
       type: "button",
       class: "pat-button",
       dataset: { action: "history" },
-      "aria-label": interpolate(gettext("History of %(name)s"), { name: token.name }),
+      "aria-label": interpolate(gettext("History of %(name)s (%(user)s)"), whose),
       text: gettext("History"),
     }),
   ];
@@ -158,7 +164,7 @@ function row(token) {
         type: "button",
         class: "pat-button",
         dataset: { action: "revoke" },
-        "aria-label": interpolate(gettext("Revoke %(name)s"), { name: token.name }),
+        "aria-label": interpolate(gettext("Revoke %(name)s (%(user)s)"), whose),
         text: gettext("Revoke"),
       }),
     );
@@ -319,84 +325,11 @@ function askRevoke(token, button) {
 
 // -- history ---------------------------------------------------------------------------------
 
-const historyDialog = part(root, "history-dialog");
-const historyModal = new Modal(historyDialog);
-const history = {
-  token: null,
-  page: 1,
-  line: part(historyDialog, "history-token"),
-  error: part(historyDialog, "history-error"),
-  empty: part(historyDialog, "history-empty"),
-  table: part(historyDialog, "history-table"),
-  rows: part(historyDialog, "history-rows"),
-  pager: part(historyDialog, "history-pager"),
-  range: part(historyDialog, "history-range"),
-  newer: part(historyDialog, "history-newer"),
-  older: part(historyDialog, "history-older"),
-};
-
-const EVENT_LABELS = () => ({
-  created: gettext("Created"),
-  rotated: gettext("Rotated"),
-  revoked: gettext("Revoked"),
-  restored: gettext("Restored"),
-  deleted: gettext("Deleted"),
-  new_ip: gettext("Used from a new IP address"),
-  leaked: gettext("Reported as leaked"),
-  expiry_notice: gettext("Expiry notice sent"),
+// The tokens page's dialog, fed from everyone's audit trail.
+const history = new HistoryDialog(part(root, "history-dialog"), {
+  load: (token, page) => api.send("GET", "/admin/events", { query: { token: token.id, page, per_page: 10 } }),
+  describe: (token) => interpolate(gettext("%(name)s of %(user)s"), { name: `${token.name} · ...${token.last4}`, user: token.user_label }),
 });
-
-const ACTOR_LABELS = () => ({
-  owner: gettext("Owner"),
-  token: gettext("The token itself"),
-  admin: gettext("Administrator"),
-  cli: gettext("Command line"),
-  system: gettext("System"),
-});
-
-async function showHistory(page) {
-  const token = history.token;
-  history.error.hidden = true;
-  let result;
-  try {
-    result = await api.send("GET", "/admin/events", { query: { token: token.id, page, per_page: 10 } });
-  } catch (error) {
-    history.error.textContent = error.message;
-    history.error.hidden = false;
-    return;
-  }
-  if (token !== history.token) return;
-  history.page = result.page;
-  history.rows.replaceChildren(
-    ...result.items.map((event) =>
-      h(
-        "tr",
-        {},
-        h("td", { text: EVENT_LABELS()[event.event] || event.event }),
-        h("td", {}, h("time", { datetime: event.at, text: dateTime(event.at) })),
-        h("td", { text: ACTOR_LABELS()[event.actor] || event.actor }),
-        h("td", {}, event.ip ? h("code", { text: event.ip }) : h("span", { class: "pat-muted", text: "—" })),
-      ),
-    ),
-  );
-  history.table.hidden = result.items.length === 0;
-  history.empty.hidden = result.items.length !== 0;
-  history.pager.hidden = result.pages <= 1;
-  history.range.textContent = interpolate(gettext("Page %(page)s of %(pages)s"), { page: result.page, pages: Math.max(1, result.pages) });
-  history.newer.disabled = result.page <= 1;
-  history.older.disabled = result.page >= result.pages;
-}
-
-history.newer.addEventListener("click", () => showHistory(history.page - 1));
-history.older.addEventListener("click", () => showHistory(history.page + 1));
-
-function openHistory(token, button) {
-  history.token = token;
-  history.line.textContent = interpolate(gettext("%(name)s of %(user)s"), { name: `${token.name} · ...${token.last4}`, user: token.user_label });
-  history.rows.replaceChildren();
-  historyModal.open(button, part(historyDialog, "dismiss"));
-  showHistory(1);
-}
 
 el.rows.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
@@ -404,7 +337,7 @@ el.rows.addEventListener("click", (event) => {
   const token = items.find((item) => String(item.id) === button.closest("tr").dataset.tokenId);
   if (!token) return;
   if (button.dataset.action === "revoke") askRevoke(token, button);
-  else if (button.dataset.action === "history") openHistory(token, button);
+  else if (button.dataset.action === "history") history.open(token, button);
 });
 
 load();

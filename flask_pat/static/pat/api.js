@@ -1,6 +1,8 @@
 // The JSON API the page talks to (SPEC section 4): CSRF header, one retry after a stale
 // CSRF token, errors turned into ApiError with the API's code, message and field errors.
 
+import { gettext, interpolate } from "./i18n.js";
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** An API error: `status` 0 with code "network" when the server could not be reached. */
@@ -55,6 +57,11 @@ export class Api {
     return this.send("DELETE", `/tokens/${id}`);
   }
 
+  /** A page of token `id`'s audit events, newest first. */
+  events(id, page, perPage = 10) {
+    return this.send("GET", `/tokens/${id}/events`, { query: { page, per_page: perPage } });
+  }
+
   /** The text of an IDE settings file for token `id`, with the token masked. */
   ideFile(id, format, { integration, project } = {}) {
     const query = { integration, project };
@@ -82,7 +89,7 @@ export class Api {
       });
     } catch (error) {
       if (error.name === "AbortError") throw error;
-      throw new ApiError(0, "network", "Could not reach the server. Check your connection and try again.");
+      throw new ApiError(0, "network", gettext("Could not reach the server. Check your connection and try again."));
     }
 
     if (response.ok) {
@@ -112,11 +119,13 @@ async function readError(response) {
     return new ApiError(response.status, error.code || "error", error.message, error.fields);
   }
   if (response.status === 401) {
-    return new ApiError(401, "unauthorized", "Your session has ended.");
+    return new ApiError(401, "unauthorized", gettext("Your session has ended."));
   }
   return new ApiError(
     response.status,
     "http_error",
-    `The server answered ${response.status} ${response.statusText}. Try again in a moment.`.replace(" .", "."),
+    interpolate(gettext("The server answered %(status)s. Try again in a moment."), {
+      status: `${response.status} ${response.statusText}`.trim(),
+    }),
   );
 }

@@ -6,16 +6,35 @@ import { part } from "./dom.js";
 export class Modal {
   /**
    * `dialog` is a <dialog>; its [data-pat="dismiss"] buttons close it. With `lightDismiss`,
-   * a click on the backdrop closes it too. `onClose` runs after it closes.
+   * a click on the backdrop closes it too. `onClose` runs after it closes. With
+   * `onEscape`, Escape does not close it: `onEscape()` runs instead (for what must not be
+   * lost by a stray key, as the once-only token).
    */
-  constructor(dialog, { onClose = () => {}, lightDismiss = false } = {}) {
+  constructor(dialog, { onClose = () => {}, lightDismiss = false, onEscape = null } = {}) {
     this.dialog = dialog;
     this.onClose = onClose;
     this.returnFocus = null;
+    this.closing = false;
     for (const button of dialog.querySelectorAll('[data-pat="dismiss"]')) {
       button.addEventListener("click", () => this.close());
     }
-    dialog.addEventListener("close", () => this.closed());
+    if (onEscape) {
+      dialog.addEventListener("cancel", (event) => {
+        event.preventDefault();
+        onEscape();
+      });
+    }
+    dialog.addEventListener("close", () => {
+      if (onEscape && !this.closing) {
+        // The browser closed it anyway (a second Escape without a click in between may):
+        // open it again, it was not asked for.
+        dialog.showModal();
+        onEscape();
+        return;
+      }
+      this.closing = false;
+      this.closed();
+    });
     if (lightDismiss) {
       dialog.addEventListener("click", (event) => {
         if (event.target !== dialog) return;
@@ -41,7 +60,9 @@ export class Modal {
   }
 
   close() {
-    if (this.dialog.open) this.dialog.close();
+    if (!this.dialog.open) return;
+    this.closing = true;
+    this.dialog.close();
   }
 
   closed() {
@@ -64,6 +85,7 @@ export function restoreFocus(target) {
 /** A yes/no dialog whose form submits with the confirm button; `ask()` resolves true/false. */
 export class ConfirmDialog {
   constructor(dialog, nameSlot) {
+    this.dialog = dialog;
     this.modal = new Modal(dialog, { onClose: () => this.settle(false) });
     this.nameSlot = nameSlot;
     this.resolve = null;

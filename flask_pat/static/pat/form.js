@@ -1,9 +1,11 @@
 // The "New token" form: name, expiration, scopes and project; API errors shown at their field.
 
-import { ApiError } from "./api.js";
 import { h, part, setOptions } from "./dom.js";
 import { Modal } from "./dialogs.js";
-import { expiresAfter, formatDateTime, projectLabel, unitLabel } from "./format.js";
+import { expiresAfter, formatDateTime, formatNumber, projectLabel, unitLabel } from "./format.js";
+import { gettext, interpolate } from "./i18n.js";
+
+const MAX_NAME = 100;
 
 // API field names -> the field (data-error-for) that shows their errors.
 const ERROR_SLOTS = { name: "name", expiration: "expiration", scopes: "scopes", project_id: "project_id" };
@@ -28,8 +30,13 @@ export class TokenForm {
     this.formError = part(dialog, "form-error");
     this.submitButton = part(dialog, "generate");
     part(dialog, "cancel").addEventListener("click", () => this.modal.close());
-    this.unit.addEventListener("change", () => this.showExpiry());
+    this.unit.addEventListener("change", () => {
+      // An error about the value means nothing once there is no value.
+      this.clearError("expiration");
+      this.showExpiry();
+    });
     this.value.addEventListener("input", () => this.showExpiry());
+    this.name.addEventListener("input", () => this.checkName());
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -61,7 +68,7 @@ export class TokenForm {
 
     const projects = meta.projects || [];
     this.projectField.hidden = projects.length === 0;
-    setOptions(this.project, [["", "No project"], ...projects.map((p) => [p.id, projectLabel(p)])]);
+    setOptions(this.project, [["", gettext("No project")], ...projects.map((p) => [p.id, projectLabel(p)])]);
     this.reset();
   }
 
@@ -86,11 +93,55 @@ export class TokenForm {
     const never = this.unit.value === "never";
     this.valueField.hidden = never;
     if (never) {
-      this.preview.textContent = "This token will never expire. Prefer an expiration date outside development.";
+      this.preview.textContent = gettext("This token will never expire. Prefer an expiration date outside development.");
       return;
     }
     const when = expiresAfter(this.unit.value, Number(this.value.value), this.clock.now());
-    this.preview.textContent = when === null ? "" : `Expires on ${formatDateTime(when)}.`;
+    this.preview.textContent = when === null ? "" : interpolate(gettext("Expires on %(date)s."), { date: formatDateTime(when) });
+  }
+
+  /** Say at once when the name is too long, instead of cutting it silently. */
+  checkName() {
+    const length = this.name.value.trim().length;
+    if (length > MAX_NAME) {
+      this.setError(
+        "name",
+        interpolate(gettext("The name has %(count)s characters; shorten it to %(max)s or fewer."), {
+          count: formatNumber(length),
+          max: formatNumber(MAX_NAME),
+        }),
+      );
+      return false;
+    }
+    this.clearError("name");
+    return true;
+  }
+
+  /** Problems the browser can tell before asking the API: an error message per field. */
+  localErrors() {
+    const errors = {};
+    if (!this.checkName()) errors.name = this.form.querySelector('[data-error-for="name"]').textContent;
+    const raw = this.value.value.trim();
+    if (this.unit.value !== "never" && raw !== "" && !/^\d+$/.test(raw)) {
+      errors.expiration = interpolate(gettext("Enter a whole number of %(unit)s, such as 30: “%(value)s” is not one."), {
+        unit: unitLabel(this.unit.value).toLowerCase(),
+        value: raw,
+      });
+    }
+    return errors;
+  }
+
+  setError(key, message) {
+    const slot = this.form.querySelector(`[data-error-for="${key}"]`);
+    slot.textContent = message;
+    this.controlFor(key).setAttribute("aria-invalid", "true");
+  }
+
+  clearError(key) {
+    const slot = this.form.querySelector(`[data-error-for="${key}"]`);
+    slot.textContent = "";
+    const controls = key === "expiration" ? [this.unit, this.value] : [this.controlFor(key)];
+    for (const control of controls) control.removeAttribute("aria-invalid");
   }
 
   payload() {
@@ -115,6 +166,11 @@ export class TokenForm {
   async submit() {
     if (this.busy) return;
     this.clearErrors();
+    const local = this.localErrors();
+    if (Object.keys(local).length) {
+      this.showErrors({ fields: local, message: "" });
+      return;
+    }
     this.setBusy(true);
     try {
       const result = await this.api.createToken(this.payload());
@@ -136,7 +192,7 @@ export class TokenForm {
   }
 
   showErrors(error) {
-    const fields = (error instanceof ApiError && error.fields) || {};
+    const fields = error.fields || {};
     let shown = false;
     let first = null;
     for (const [field, messages] of Object.entries(fields)) {

@@ -1,8 +1,11 @@
-// "Token Successfully Generated": the secret, shown once. Closing the dialog takes it off
-// the page. IDE settings downloaded from here carry the full token, filled in by the browser.
+// "Token Successfully Generated" (or "Rotated"): the secret, shown once. Only its Close
+// button closes it (Escape does not: the token would be lost), and closing takes the
+// secret off the page. IDE settings downloaded from here carry the full token, filled in
+// by the browser.
 
 import { h, part } from "./dom.js";
 import { icon } from "./icons.js";
+import { gettext, interpolate } from "./i18n.js";
 import { Modal } from "./dialogs.js";
 import { copyText, downloadText } from "./clipboard.js";
 
@@ -26,7 +29,14 @@ export class GeneratedDialog {
   constructor(dialog, { api, downloads }) {
     this.api = api;
     this.downloads = downloads;
-    this.modal = new Modal(dialog, { onClose: () => this.forget() });
+    this.modal = new Modal(dialog, {
+      onClose: () => this.forget(),
+      onEscape: () => {
+        this.copied.textContent = gettext("The token is shown only now: copy it, then press Close.");
+      },
+    });
+    this.title = part(dialog, "generated-title");
+    this.lifetime = part(dialog, "generated-lifetime");
     this.name = part(dialog, "generated-name");
     this.secretField = part(dialog, "generated-secret");
     this.copyButton = part(dialog, "generated-copy");
@@ -43,8 +53,11 @@ export class GeneratedDialog {
     });
   }
 
-  show({ token, secret }, returnFocus) {
+  /** Show a new secret; `rotated` tells which title, `note` says what its lifetime is. */
+  show({ token, secret }, returnFocus, { rotated = false, note = "" } = {}) {
     this.forget();
+    this.title.textContent = rotated ? this.title.dataset.rotated : this.title.dataset.created;
+    this.lifetime.textContent = note;
     this.token = token;
     this.secret = secret;
     this.name.textContent = token.name;
@@ -58,9 +71,14 @@ export class GeneratedDialog {
         h(
           "button",
           // The visible text is short so both fit on a line; the name says what it does.
-          { type: "button", class: "pat-button", "aria-label": `Download ${format.label} settings`, dataset: { format: format.id } },
+          {
+            type: "button",
+            class: "pat-button",
+            "aria-label": interpolate(gettext("Download %(format)s settings"), { format: format.label }),
+            dataset: { format: format.id },
+          },
           icon("download"),
-          `${format.label} settings`,
+          interpolate(gettext("%(format)s settings"), { format: format.label }),
         ),
       ),
     );
@@ -73,10 +91,10 @@ export class GeneratedDialog {
     if (!this.secret) return;
     const copied = await copyText(this.secret, this.secretField);
     if (copied) {
-      this.copied.textContent = "Copied to the clipboard.";
+      this.copied.textContent = gettext("Copied to the clipboard.");
     } else {
       this.secretField.focus();
-      this.copied.textContent = "Copying was not allowed: the token is selected, press Ctrl+C (or ⌘C) to copy it.";
+      this.copied.textContent = gettext("Copying was not allowed: the token is selected, press Ctrl+C (or ⌘C) to copy it.");
     }
   }
 
@@ -88,7 +106,7 @@ export class GeneratedDialog {
       const masked = await this.api.ideFile(token.id, format.id, this.query);
       if (this.secret !== secret) return; // closed meanwhile
       downloadText(fillSecret(masked, token.last4, secret), format.filename, mimeType(format.filename));
-      this.copied.textContent = `${format.filename} downloaded.`;
+      this.copied.textContent = interpolate(gettext("%(filename)s downloaded."), { filename: format.filename });
     } catch (error) {
       this.copied.textContent = error.message;
     }
@@ -101,6 +119,7 @@ export class GeneratedDialog {
     this.query = null;
     this.secretField.value = "";
     this.name.textContent = "";
+    this.lifetime.textContent = "";
     this.copied.textContent = "";
     this.downloadButtons.replaceChildren();
   }

@@ -2,15 +2,27 @@
 // IDE switch, Copy, Download and Close.
 
 import { part, setOptions } from "./dom.js";
+import { gettext, interpolate } from "./i18n.js";
 import { Modal } from "./dialogs.js";
 import { copyText, downloadText } from "./clipboard.js";
 import { mimeType } from "./generated.js";
 
 export class PreviewPanel {
-  /** `target(token)` gives the query ({integration, project}) for the token's settings. */
-  constructor(dialog, { api, target }) {
+  /**
+   * `target(token)` gives the query ({integration, project}) for the token's settings, or
+   * null while an integration must be chosen first; `chooseIntegration()` takes the user
+   * to where it is chosen.
+   */
+  constructor(dialog, { api, target, chooseIntegration }) {
     this.api = api;
     this.target = target;
+    this.choose = part(dialog, "preview-choose");
+    this.body = part(dialog, "preview-body");
+    part(dialog, "preview-choose-button").addEventListener("click", () => {
+      this.modal.returnFocus = null;
+      this.modal.close();
+      chooseIntegration();
+    });
     this.modal = new Modal(dialog, { lightDismiss: true, onClose: () => this.clear() });
     this.format = part(dialog, "preview-format");
     this.tokenLine = part(dialog, "preview-token");
@@ -32,9 +44,18 @@ export class PreviewPanel {
 
   open(token, returnFocus) {
     this.token = token;
-    const details = [`...${token.last4}`];
-    if (token.scopes && token.scopes.length) details.push(`scopes: ${token.scopes.join(", ")}`);
-    this.tokenLine.textContent = `${token.name} · ${details.join(" · ")}`;
+    const details = [token.name, `...${token.last4}`];
+    if (token.scopes && token.scopes.length) {
+      details.push(interpolate(gettext("scopes: %(scopes)s"), { scopes: token.scopes.join(", ") }));
+    }
+    this.tokenLine.textContent = details.join(" · ");
+    const query = this.target(token);
+    this.choose.hidden = query !== null;
+    this.body.hidden = query === null;
+    if (query === null) {
+      this.modal.open(returnFocus, part(this.choose, "preview-choose-button"));
+      return;
+    }
     this.modal.open(returnFocus, this.format);
     this.load();
   }
@@ -74,7 +95,9 @@ export class PreviewPanel {
   async copy() {
     if (this.loaded === null) return;
     const copied = await copyText(this.loaded);
-    this.copied.textContent = copied ? "Copied to the clipboard." : "Copying was not allowed: select the text and copy it.";
+    this.copied.textContent = copied
+      ? gettext("Copied to the clipboard.")
+      : gettext("Copying was not allowed: select the text and copy it.");
   }
 
   download() {

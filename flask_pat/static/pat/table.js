@@ -1,39 +1,108 @@
-// The tokens table: rows, sort headers, empty and loading states, and the pager.
+// The tokens table: one row per token, which turns into a card on narrow screens (CSS),
+// with the token's name, status and actions together. Reusable: `columns` and `actions`
+// say what a row shows, so the admin inventory draws its own rows with the same parts.
 
 import { h } from "./dom.js";
 import { drawIcon, icon } from "./icons.js";
+import { gettext, interpolate } from "./i18n.js";
 import { ago, expiration, formatDate, formatDateTime, statusLabel } from "./format.js";
 
 const EXPIRATION_ICONS = { never: "checkCircle", ok: "checkCircle", warning: "warning", expired: "xCircle" };
-const BADGES = { vscode: "VS", jetbrains: "JB" };
 
-function iconButton(action, label, iconName, extra = {}) {
+/** A row button: icon plus its visible label, named "<Action> <token name>". */
+export function actionButton(action, label, name, iconName, dataset = {}) {
   return h(
     "button",
-    { type: "button", class: `pat-icon-button pat-action-${action}`, "aria-label": label, title: label, dataset: { action, ...extra } },
+    { type: "button", class: `pat-action pat-action-${action}`, "aria-label": name, dataset: { action, ...dataset } },
     icon(iconName),
+    h("span", { class: "pat-action-label", text: label }),
   );
 }
 
-function downloadButton(format) {
-  const label = `Download ${format.label} settings`;
-  const badge = BADGES[format.id] || format.label.slice(0, 2).toUpperCase();
+/** Text with an exact date shown on hover, on keyboard focus and on touch (a tap focuses it). */
+export function withExactTime(text, iso, extraClass = "") {
   return h(
-    "button",
-    { type: "button", class: "pat-icon-button pat-download", "aria-label": label, title: label, dataset: { action: "download", format: format.id } },
-    icon("download"),
-    h("span", { class: "pat-badge", "aria-hidden": "true", text: badge }),
+    "span",
+    { class: `pat-has-tip ${extraClass}`.trim(), tabindex: "0" },
+    h("time", { datetime: iso, text }),
+    h("span", { class: "pat-tip", text: formatDateTime(iso) }),
+  );
+}
+
+/** A cell; `label` is shown before the value when the row is drawn as a card. */
+export function cell(className, label, ...content) {
+  return h("td", { class: className, role: "cell" }, h("span", { class: "pat-cell-label", "aria-hidden": "true", text: label }), ...content);
+}
+
+export function nameCell(token) {
+  return h("th", { scope: "row", class: "pat-cell-name", role: "rowheader" }, h("span", { class: "pat-token-name", text: token.name }));
+}
+
+export function valueCell(token) {
+  return cell("pat-cell-value", gettext("Token value"), h("code", { class: "pat-last4", text: `...${token.last4}` }));
+}
+
+export function scopesCell(token) {
+  const scopes = token.scopes || [];
+  return cell(
+    "pat-cell-scopes",
+    gettext("Scopes"),
+    scopes.length
+      ? h("span", { class: "pat-scope-chips" }, scopes.map((scope) => h("code", { class: "pat-scope-chip", text: scope })))
+      : h("span", { class: "pat-muted", text: gettext("None") }),
+  );
+}
+
+export function createdCell(token) {
+  return cell("pat-cell-created", gettext("Created"), withExactTime(formatDate(token.created_at), token.created_at));
+}
+
+export function expirationCell(token, view) {
+  const exp = expiration(token, view.now, view.warningMs);
+  const mark = EXPIRATION_ICONS[exp.kind];
+  return cell(
+    "pat-cell-expiration",
+    gettext("Expiration"),
+    h(
+      "span",
+      { class: `pat-expiration pat-expiration-${exp.kind}` },
+      mark ? icon(mark) : null,
+      token.expires_at ? withExactTime(exp.text, token.expires_at) : h("span", { text: exp.text }),
+    ),
+  );
+}
+
+export function lastUsedCell(token, view) {
+  const content = token.last_used_at
+    ? [withExactTime(ago(token.last_used_at, view.now), token.last_used_at)]
+    : [h("span", { class: "pat-muted", text: gettext("Never") })];
+  if (token.last_used_ip) {
+    content.push(h("span", { class: "pat-ip", text: interpolate(gettext("from %(ip)s"), { ip: token.last_used_ip }) }));
+  }
+  return cell("pat-cell-used", gettext("Last used"), ...content);
+}
+
+export function statusCell(token) {
+  const reasons = { admin: gettext("by an administrator"), leaked: gettext("reported as leaked") };
+  const reason = token.status === "revoked" ? reasons[token.revoked_reason] : null;
+  return cell(
+    "pat-cell-status",
+    gettext("Status"),
+    h("span", { class: `pat-status pat-status-${token.status}`, text: statusLabel(token.status) }),
+    reason ? h("span", { class: "pat-status-reason", text: reason }) : null,
   );
 }
 
 export class TokenTable {
   /**
-   * `parts`: the table, its tbody, the sort buttons, the pager elements. `onAction(action,
-   * token, button)` is called for a row button; `onSort(key)` and `onPage(page)` for the rest.
+   * `parts`: the table, its tbody and the sort buttons. `row(token, view)` draws a row's
+   * cells after the name; `onAction(action, token, button)` is called for a row button,
+   * `onSort(key)` for a header.
    */
-  constructor(parts, { onAction, onSort, onPage }) {
+  constructor(parts, { onAction, onSort }) {
     this.parts = parts;
     this.items = [];
+    this.columns = parts.table.querySelectorAll("thead th:not([hidden])").length;
     parts.rows.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (!button || !parts.rows.contains(button)) return;
@@ -43,20 +112,34 @@ export class TokenTable {
     for (const button of parts.sortButtons) {
       button.addEventListener("click", () => onSort(button.dataset.sortKey));
     }
-    parts.prev.addEventListener("click", () => onPage(-1));
-    parts.next.addEventListener("click", () => onPage(1));
+  }
+
+  /** Count the visible columns again (after a column was shown or hidden). */
+  countColumns() {
+    this.columns = this.parts.table.querySelectorAll("thead th:not([hidden])").length;
+  }
+
+  /**
+   * Draw cards instead of a table wherever `card` is narrower than the columns need
+   * (their widths from the stylesheet, plus `nameWidth` for the names), and on touch
+   * screens, where the buttons show their labels and want the room of a card. Call once
+   * the columns are set; it follows the width from then on.
+   */
+  fitTo(card, nameWidth = 180) {
+    card.classList.remove("pat-cards");
+    const headers = [...this.parts.table.querySelectorAll("thead th:not([hidden])")].slice(1);
+    const needed = headers.reduce((sum, th) => sum + th.getBoundingClientRect().width, nameWidth);
+    const touch = window.matchMedia("(hover: none)");
+    const fit = () => card.classList.toggle("pat-cards", touch.matches || card.clientWidth < needed);
+    this.observer?.disconnect();
+    this.observer = new ResizeObserver(fit);
+    this.observer.observe(card);
+    touch.addEventListener("change", fit);
   }
 
   setBusy(busy) {
     this.parts.table.setAttribute("aria-busy", String(busy));
     this.parts.table.classList.toggle("pat-is-busy", busy);
-  }
-
-  showLoading() {
-    this.items = [];
-    this.parts.rows.replaceChildren(
-      h("tr", { class: "pat-placeholder-row" }, h("td", { colspan: 7 }, h("span", { class: "pat-spinner", "aria-hidden": "true" }), " Loading tokens…")),
-    );
   }
 
   showSorted(sort) {
@@ -73,67 +156,42 @@ export class TokenTable {
   }
 
   /**
-   * Show `result` (a page from the API). `view` gives `now`, `warningMs`, `formats` (the IDE
-   * formats), `canDownload(token)` and `empty` ({title, hint}) for an empty page.
+   * Show `items`. `view.cells(token)` gives a row's cells; `view.empty` ({title, hint,
+   * action: {label, onClick}}) is shown when there are none.
    */
-  render(result, view) {
+  render(items, view) {
     const focus = this.focusedAction();
-    this.items = result.items;
-    const rows = result.items.map((token) => this.row(token, view));
-    if (rows.length === 0) {
-      rows.push(
-        h(
-          "tr",
-          { class: "pat-placeholder-row" },
-          h(
-            "td",
-            { colspan: 7 },
-            h("div", { class: "pat-empty" }, icon("key", "pat-empty-icon"), h("p", { class: "pat-empty-title", text: view.empty.title }), h("p", { class: "pat-help", text: view.empty.hint })),
-          ),
-        ),
-      );
-    }
+    this.items = items;
+    const rows = items.map((token) =>
+      h("tr", { class: `pat-row pat-row-${token.status}`, role: "row", dataset: { tokenId: token.id } }, view.cells(token)),
+    );
+    if (rows.length === 0) rows.push(this.emptyRow(view.empty));
     this.parts.rows.replaceChildren(...rows);
-    this.renderPager(result);
     if (focus) this.focusAction(focus.id, focus.action, focus.format);
   }
 
-  row(token, view) {
-    const exp = expiration(token.expires_at, view.now, view.warningMs);
-    const actions = [iconButton("preview", "Preview settings", "eye")];
-    if (view.canDownload(token)) actions.push(...view.formats.map(downloadButton));
-    if (token.status === "revoked") actions.push(iconButton("restore", "Restore", "restore"));
-    else actions.push(iconButton("revoke", "Revoke", "revoke"));
-    actions.push(iconButton("rotate", "Rotate", "rotate"), iconButton("delete", "Delete", "trash"));
-
-    const expiresCell = token.expires_at
-      ? h("time", { datetime: token.expires_at, title: formatDateTime(token.expires_at) }, exp.text)
-      : exp.text;
+  emptyRow({ title, hint, action }) {
+    let button = null;
+    if (action) {
+      button = h("button", { type: "button", class: "pat-button pat-button-primary", text: action.label });
+      button.addEventListener("click", action.onClick);
+    }
     return h(
       "tr",
-      { class: `pat-row pat-row-${token.status}`, dataset: { tokenId: token.id } },
-      h("td", { class: "pat-cell-name" }, h("span", { class: "pat-token-name", text: token.name })),
-      h("td", {}, h("code", { class: "pat-last4", text: `...${token.last4}` })),
-      h("td", { class: "pat-nowrap" }, h("time", { datetime: token.created_at, title: formatDateTime(token.created_at), text: formatDate(token.created_at) })),
-      h("td", { class: "pat-nowrap" }, h("span", { class: `pat-expiration pat-expiration-${exp.kind}` }, icon(EXPIRATION_ICONS[exp.kind]), expiresCell)),
+      { class: "pat-placeholder-row", role: "row" },
       h(
         "td",
-        { class: "pat-nowrap" },
-        token.last_used_at
-          ? h("time", { datetime: token.last_used_at, title: formatDateTime(token.last_used_at), text: ago(token.last_used_at, view.now) })
-          : h("span", { class: "pat-muted", text: "Never" }),
+        { colspan: this.columns, role: "cell" },
+        h(
+          "div",
+          { class: "pat-empty" },
+          icon("key", "pat-empty-icon"),
+          h("p", { class: "pat-empty-title", text: title }),
+          h("p", { class: "pat-help", text: hint }),
+          button,
+        ),
       ),
-      h("td", {}, h("span", { class: `pat-status pat-status-${token.status}`, text: statusLabel(token.status) })),
-      h("td", { class: "pat-actions" }, h("div", { class: "pat-action-list" }, actions)),
     );
-  }
-
-  renderPager({ page, per_page: perPage, total, pages }) {
-    const first = total === 0 ? 0 : (page - 1) * perPage + 1;
-    const last = Math.min(total, page * perPage);
-    this.parts.range.textContent = `${first}–${Math.max(first, last)} of ${total}`;
-    this.parts.prev.disabled = page <= 1;
-    this.parts.next.disabled = page >= pages;
   }
 
   focusedAction() {

@@ -1,53 +1,82 @@
-// The personal access tokens page: wires the parts together and keeps the list's state
-// (search, sort, page, filters). Everything is drawn from GET /meta and GET /tokens.
+// The personal access tokens page: wires the parts together and keeps the list's view
+// (search, status, sort, page, rows per page, project) in the URL. Everything is drawn from
+// GET /meta and GET /tokens.
 
+import { AlertBox } from "./alerts.js";
 import { Api } from "./api.js";
-import { debounce, h, part, setOptions } from "./dom.js";
-import { icon } from "./icons.js";
-import { Clock, projectLabel } from "./format.js";
+import { debounce, part, setOptions } from "./dom.js";
+import { Clock, formatDateTime, formatNumber, projectLabel } from "./format.js";
 import { ConfirmDialog, DeleteDialog } from "./dialogs.js";
 import { downloadText } from "./clipboard.js";
 import { TokenForm } from "./form.js";
 import { GeneratedDialog, mimeType } from "./generated.js";
+import { HistoryDialog } from "./history.js";
+import { IdeChoices } from "./ide.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
+import { Pager } from "./pager.js";
 import { PreviewPanel } from "./preview.js";
+import { emptyState, mostActions, tokenCells } from "./rows.js";
 import { TokenTable } from "./table.js";
+import { applyTheme } from "./theme.js";
+import { Toast } from "./toast.js";
+import { readView, recall, remember, saveView } from "./urlstate.js";
 
 const SEARCH_DELAY_MS = 200;
 const REFRESH_MS = 30_000;
-const TOAST_MS = 6_000;
+const DEFAULT_VIEW = Object.freeze({ q: "", status: "", sort: "-created_at", page: 1, perPage: 10, project: "" });
+const STATUSES = ["active", "expiring", "expired", "revoked"];
+const SORT_KEYS = ["name", "created_at", "expires_at", "last_used_at"];
 
 class TokensPage {
   constructor(root) {
     this.root = root;
+    applyTheme(root);
     const apiBase = JSON.parse(root.dataset.apiBase);
     this.storageKey = `flask-pat:${apiBase}`;
-    this.state = { q: "", sort: "-created_at", page: 1, perPage: 10, project: "", integration: "" };
+    this.state = { ...DEFAULT_VIEW, integration: "" };
     this.clock = new Clock();
     this.api = new Api(apiBase, JSON.parse(root.dataset.csrfToken), { onSessionEnded: () => this.sessionEnded() });
 
     this.search = part(root, "search");
+    this.statusFilter = part(root, "status-filter");
     this.integration = part(root, "integration");
     this.project = part(root, "project");
     this.perPage = part(root, "per-page");
     this.newButton = part(root, "new");
     this.hint = part(root, "download-hint");
-    this.alert = part(root, "alert");
-    this.status = part(root, "status");
+    this.alerts = new AlertBox(part(root, "alert"));
+    this.card = part(root, "card");
+    this.listStatus = part(root, "list-status");
+    this.toast = new Toast({
+      box: part(root, "toast"),
+      text: part(root, "toast-text"),
+      closeButton: part(root, "toast-close"),
+      live: part(root, "live"),
+      home: root,
+    });
 
     this.table = new TokenTable(
       {
         table: part(root, "table"),
         rows: part(root, "rows"),
         sortButtons: [...root.querySelectorAll('[data-pat="sort"]')],
-        range: part(root, "range"),
-        prev: part(root, "prev"),
-        next: part(root, "next"),
       },
       {
         onAction: (action, token, button) => this.act(action, token, button),
         onSort: (key) => this.sortBy(key),
-        onPage: (step) => this.turnPage(step),
       },
+    );
+    this.pager = new Pager(
+      {
+        box: part(root, "pagination"),
+        range: part(root, "range"),
+        pageNumber: part(root, "page-number"),
+        first: part(root, "first"),
+        prev: part(root, "prev"),
+        next: part(root, "next"),
+        last: part(root, "last"),
+      },
+      { onPage: (page, button) => this.turnPage(page, button) },
     );
     this.form = new TokenForm(part(root, "form-dialog"), {
       api: this.api,
@@ -61,14 +90,22 @@ class TokensPage {
     this.preview = new PreviewPanel(part(root, "preview-dialog"), {
       api: this.api,
       target: (token) => this.ideQuery(token),
+      chooseIntegration: () => this.integration.focus(),
+    });
+    this.history = new HistoryDialog(part(root, "history-dialog"), {
+      load: (token, page) => this.api.events(token.id, page),
+      now: () => this.clock.now(),
     });
     this.rotateDialog = new ConfirmDialog(part(root, "rotate-dialog"), part(root, "rotate-name"));
+    this.rotateLifetime = part(root, "rotate-lifetime");
+    this.revokeDialog = new ConfirmDialog(part(root, "revoke-dialog"), part(root, "revoke-name"));
     this.deleteDialog = new DeleteDialog(part(root, "delete-dialog"), {
       onConfirm: (token) => this.deleteToken(token),
     });
 
-    const search = debounce(() => this.update({ q: this.search.value.trim(), page: 1 }), SEARCH_DELAY_MS);
+    const search = debounce(() => this.update({ q: this.search.value.trim(), page: 1 }, { replace: true }), SEARCH_DELAY_MS);
     this.search.addEventListener("input", search);
+    this.statusFilter.addEventListener("change", () => this.update({ status: this.statusFilter.value, page: 1 }));
     this.perPage.addEventListener("change", () => this.update({ perPage: Number(this.perPage.value), page: 1 }));
     this.project.addEventListener("change", () => this.update({ project: this.project.value, page: 1 }));
     this.integration.addEventListener("change", () => {
@@ -78,6 +115,12 @@ class TokensPage {
       this.render();
     });
     this.newButton.addEventListener("click", () => this.form.open(this.newButton, this.state.project));
+    window.addEventListener("popstate", () => {
+      if (!this.meta || this.ended) return;
+      Object.assign(this.state, this.viewFromUrl());
+      this.showView();
+      this.load();
+    });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.meta && !this.ended) this.load();
     });
@@ -102,48 +145,76 @@ class TokensPage {
     this.projects = meta.projects || [];
     this.formats = meta.ide_formats || [];
     this.pageSizes = meta.page_sizes || [5, 10, 50, 100];
+    this.hasScopes = (meta.scopes || []).length > 0;
+    this.ide = new IdeChoices(this.formats, this.integrations, this.projects);
 
     const saved = this.recall();
-    if (this.pageSizes.includes(saved.perPage)) this.state.perPage = saved.perPage;
-    if (this.projects.some((p) => String(p.id) === saved.project)) this.state.project = saved.project;
     if (this.integrations.some((i) => i.uid === saved.integration)) this.state.integration = saved.integration;
+    const fromUrl = this.viewFromUrl();
+    // Rows per page is also remembered for the next visit; a link's own choice wins.
+    if (!new URLSearchParams(window.location.search).has("per_page") && this.pageSizes.includes(saved.perPage)) {
+      fromUrl.perPage = saved.perPage;
+    }
+    Object.assign(this.state, fromUrl);
 
-    setOptions(this.perPage, this.pageSizes.map((size) => [size, String(size)]), this.state.perPage);
-    setOptions(this.integration, [["", "None"], ...this.integrations.map((i) => [i.uid, i.name])], this.state.integration);
-    setOptions(this.project, [["", "All projects"], ...this.projects.map((p) => [p.id, projectLabel(p)])], this.state.project);
+    setOptions(this.perPage, this.pageSizes.map((size) => [size, String(size)]));
+    setOptions(this.integration, [["", gettext("None")], ...this.integrations.map((i) => [i.uid, i.name])], this.state.integration);
+    setOptions(this.project, [["", gettext("All projects")], ...this.projects.map((p) => [p.id, projectLabel(p)])]);
     part(this.root, "integration-field").hidden = this.integrations.length === 0;
     part(this.root, "project-field").hidden = this.projects.length === 0;
+    part(this.root, "scopes-head").hidden = !this.hasScopes;
+    this.table.countColumns();
+    // The Actions column is as wide as the most buttons a row can have, so it never jumps.
+    this.table.parts.table.style.setProperty("--pat-action-count", String(mostActions(this.formats)));
+    this.table.fitTo(this.card, 150);
     this.form.configure(meta);
     this.preview.configure(this.formats);
     this.newButton.disabled = false;
-    this.table.showSorted(this.state.sort);
-    this.showHint();
+    this.showView();
+    saveView(this.state, DEFAULT_VIEW, { replace: true });
     await this.load();
   }
 
+  /** The view the address bar asks for, checked against what this page offers. */
+  viewFromUrl() {
+    return readView(window.location.search, DEFAULT_VIEW, {
+      q: () => true,
+      status: (value) => value === "" || STATUSES.includes(value),
+      sort: (value) => SORT_KEYS.includes(value.replace(/^-/, "")),
+      page: (value) => Number.isInteger(value) && value >= 1,
+      perPage: (value) => this.pageSizes.includes(value),
+      project: (value) => this.projects.some((p) => String(p.id) === value),
+    });
+  }
+
+  /** Make the controls show the current view. */
+  showView() {
+    this.search.value = this.state.q;
+    this.statusFilter.value = this.state.status;
+    this.perPage.value = String(this.state.perPage);
+    this.project.value = String(this.state.project);
+    this.table.showSorted(this.state.sort);
+    this.showHint();
+  }
+
   recall() {
-    try {
-      return JSON.parse(window.localStorage.getItem(this.storageKey)) || {};
-    } catch {
-      return {};
-    }
+    return recall(this.storageKey);
   }
 
   remember() {
-    const { perPage, project, integration } = this.state;
-    try {
-      window.localStorage.setItem(this.storageKey, JSON.stringify({ perPage, project, integration }));
-    } catch {
-      // Storage refused (private mode, policy): the choices just are not kept.
-    }
+    const { perPage, integration } = this.state;
+    remember(this.storageKey, { perPage, integration });
   }
 
   // -- the list ------------------------------------------------------------------------
 
-  update(changes) {
+  /** Change the view: a new history entry (or, `replace`, the same one), then load it. */
+  update(changes, { replace = false } = {}) {
     Object.assign(this.state, changes);
     this.remember();
     if ("project" in changes) this.showHint();
+    if ("sort" in changes) this.table.showSorted(this.state.sort);
+    saveView(this.state, DEFAULT_VIEW, { replace });
     return this.load();
   }
 
@@ -152,17 +223,18 @@ class TokensPage {
     const controller = new AbortController();
     this.controller = controller;
     this.table.setBusy(true);
-    const { q, sort, page, perPage, project } = this.state;
+    const { q, status, sort, page, perPage, project } = this.state;
     try {
-      const result = await this.api.listTokens({ q, sort, page, per_page: perPage, project }, controller.signal);
+      const result = await this.api.listTokens({ q, status, sort, page, per_page: perPage, project }, controller.signal);
       if (controller !== this.controller) return;
       if (result.items.length === 0 && result.page > 1 && result.pages > 0) {
-        // The page emptied (its last token deleted): show the last page that has tokens.
+        // Past the last page (its last token deleted, or an old link): show the last one.
         this.state.page = result.pages;
+        saveView(this.state, DEFAULT_VIEW, { replace: true });
         await this.load();
         return;
       }
-      if (this.alert.dataset.kind === "load") this.clearAlert();
+      if (this.alerts.kind === "load") this.clearAlert();
       this.result = result;
       this.render();
     } catch (error) {
@@ -175,78 +247,73 @@ class TokensPage {
 
   render() {
     if (!this.result) return;
-    this.table.render(this.result, {
+    const view = {
       now: this.clock.now(),
       warningMs: (this.meta.expiry_warning_seconds || 0) * 1000,
+      hasScopes: this.hasScopes,
       formats: this.formats,
       canDownload: (token) => Boolean(this.offer(token).formats),
+    };
+    this.table.render(this.result.items, {
+      cells: (token) => tokenCells(token, view),
       empty: this.emptyText(),
     });
+    this.pager.render(this.result);
+    this.sayWhatIsListed();
+  }
+
+  /** Tell screen readers what a search, filter or page change found (once per change). */
+  sayWhatIsListed() {
+    const { total, page, pages } = this.result;
+    const text =
+      total === 0
+        ? emptyState(this.state, { create: null, showAll: null }).title
+        : interpolate(ngettext("%(count)s token, page %(page)s of %(pages)s", "%(count)s tokens, page %(page)s of %(pages)s", total), {
+            count: formatNumber(total),
+            page: formatNumber(page),
+            pages: formatNumber(pages),
+          });
+    if (this.listStatus.textContent !== text) this.listStatus.textContent = text;
   }
 
   emptyText() {
-    if (this.state.q) {
-      return { title: `No tokens match “${this.state.q}”`, hint: "Try another part of the name, or clear the search." };
-    }
-    if (this.state.project) {
-      return { title: "No tokens in this project yet", hint: "Tokens you create while this project is selected belong to it." };
-    }
-    return {
-      title: "No tokens yet",
-      hint: "Create one with New token to let scripts, API clients and IDE extensions act as you.",
-    };
+    return emptyState(this.state, {
+      create: () => this.form.open(this.newButton, this.state.project),
+      showAll: () => this.update({ q: "", status: "", page: 1 }).then(() => this.search.focus()),
+    });
   }
 
   sortBy(key) {
-    const sort = this.state.sort === key ? `-${key}` : key;
-    this.table.showSorted(sort);
+    const current = this.state.sort;
+    // First click: names A to Z, expiration soonest first, created and last used newest first.
+    const first = { name: "name", expires_at: "expires_at", created_at: "-created_at", last_used_at: "-last_used_at" }[key];
+    const sort = current.replace(/^-/, "") === key ? (current.startsWith("-") ? key : `-${key}`) : first;
     this.update({ sort, page: 1 });
   }
 
-  async turnPage(step) {
-    this.state.page = Math.max(1, this.state.page + step);
-    await this.load();
-    const { prev, next } = this.table.parts;
-    // The button pressed may now be disabled (first or last page): keep focus nearby.
-    if (document.activeElement === document.body || document.activeElement?.disabled) {
-      (step < 0 ? (prev.disabled ? next : prev) : next.disabled ? prev : next).focus();
-    }
+  async turnPage(page, button) {
+    if (page === this.state.page) return;
+    await this.update({ page });
+    // Start reading the new page from its top.
+    if (this.card.getBoundingClientRect().top < 0) this.card.scrollIntoView({ block: "start" });
+    this.pager.keepFocus(button);
   }
 
   // -- IDE settings --------------------------------------------------------------------
 
-  projectById(id) {
-    return id === null || id === undefined || id === "" ? null : this.projects.find((p) => String(p.id) === String(id)) || null;
-  }
-
-  /** The integration and project a token's IDE settings are made for. */
-  ideQuery(token) {
-    const project = token.project_id ?? (this.state.project || null);
-    return { integration: this.state.integration || undefined, project: project ?? undefined };
-  }
-
   /** Whether IDE settings downloads are offered for `token`: `{formats, query}` or `{hint}`. */
   offer(token) {
-    if (this.formats.length === 0) return { hint: "" };
-    if (this.integrations.length > 0 && !this.state.integration) {
-      return { hint: "To download IDE settings with this token filled in, choose an Integration before generating it." };
-    }
-    const query = this.ideQuery(token);
-    if (this.projectById(query.project)?.public) {
-      return { hint: "IDE settings are not offered for public projects." };
-    }
-    return { formats: this.formats, query };
+    return this.ide.offer(token, this.state);
+  }
+
+  /** The query for a token's settings, or null while an integration must be chosen first. */
+  ideQuery(token) {
+    return this.ide.needsIntegration(this.state) ? null : this.ide.query(token, this.state);
   }
 
   showHint() {
-    let text = "";
-    if (this.formats.length && this.integrations.length && !this.state.integration) {
-      text = "Choose an Integration to download IDE settings for your tokens.";
-    } else if (this.projectById(this.state.project)?.public) {
-      text = "IDE settings downloads are not offered for public projects.";
-    }
-    this.hint.textContent = text;
-    this.hint.hidden = !text;
+    // The line keeps its height when empty, so the table does not jump.
+    this.hint.textContent = this.ide ? this.ide.hint(this.state) : "";
   }
 
   async downloadSettings(token, formatId) {
@@ -256,7 +323,12 @@ class TokensPage {
     try {
       const text = await this.api.ideFile(token.id, format.id, offer.query);
       downloadText(text, format.filename, mimeType(format.filename));
-      this.announce(`${format.filename} downloaded: put your token in place of ...${token.last4} in it.`);
+      this.announce(
+        interpolate(gettext("%(filename)s downloaded: put your token in place of ...%(last4)s in it."), {
+          filename: format.filename,
+          last4: token.last4,
+        }),
+      );
     } catch (error) {
       this.report(error);
     }
@@ -267,8 +339,10 @@ class TokensPage {
   act(action, token, button) {
     if (action === "preview") this.preview.open(token, button);
     else if (action === "download") this.downloadSettings(token, button.dataset.format);
-    else if (action === "revoke" || action === "restore") this.setRevoked(token, action);
+    else if (action === "revoke") this.revoke(token, button);
+    else if (action === "restore") this.restore(token);
     else if (action === "rotate") this.rotate(token, button);
+    else if (action === "history") this.history.open(token, button);
     else if (action === "delete") this.confirmDelete(token);
   }
 
@@ -278,19 +352,26 @@ class TokensPage {
 
   created(result, returnFocus) {
     this.generated.show(result, returnFocus || this.newButton);
-    this.announce(`Token “${result.token.name}” created.`);
+    this.announce(interpolate(gettext("Token “%(name)s” created."), { name: result.token.name }));
     this.update({ page: 1 });
   }
 
-  async setRevoked(token, action) {
+  async revoke(token, button) {
+    if (!(await this.revokeDialog.ask(token.name, button))) return;
     try {
-      if (action === "revoke") {
-        await this.api.revoke(token.id);
-        this.announce(`Token “${token.name}” revoked: it no longer works.`);
-      } else {
-        await this.api.restore(token.id);
-        this.announce(`Token “${token.name}” restored: it works again.`);
-      }
+      await this.api.revoke(token.id);
+      this.announce(interpolate(gettext("Token “%(name)s” revoked: it no longer works."), { name: token.name }));
+    } catch (error) {
+      this.report(error);
+    }
+    await this.load();
+    this.table.focusAction(token.id, "revoke");
+  }
+
+  async restore(token) {
+    try {
+      await this.api.restore(token.id);
+      this.announce(interpolate(gettext("Token “%(name)s” restored: it works again."), { name: token.name }));
     } catch (error) {
       this.report(error);
     }
@@ -298,11 +379,18 @@ class TokensPage {
   }
 
   async rotate(token, button) {
+    this.rotateLifetime.textContent = token.expires_at
+      ? gettext("The new secret gets the token's original lifetime, counted from now.")
+      : gettext("The token never expires, and neither does its new secret.");
     if (!(await this.rotateDialog.ask(token.name, button))) return;
     try {
       const result = await this.api.rotate(token.id);
-      this.generated.show(result, this.returnTo(token, "rotate"));
-      this.announce(`Token “${token.name}” rotated: its old secret no longer works.`);
+      const expires = result.token.expires_at;
+      const note = expires
+        ? interpolate(gettext("It keeps its original lifetime: it now expires on %(date)s."), { date: formatDateTime(expires) })
+        : gettext("It keeps its original lifetime: it never expires.");
+      this.generated.show(result, this.returnTo(token, "rotate"), { rotated: true, note });
+      this.announce(interpolate(gettext("Token “%(name)s” rotated: its old secret no longer works."), { name: token.name }));
     } catch (error) {
       this.report(error);
     }
@@ -316,64 +404,52 @@ class TokensPage {
 
   async deleteToken(token) {
     await this.api.remove(token.id);
-    this.announce(`Token “${token.name}” deleted.`);
+    this.announce(interpolate(gettext("Token “%(name)s” deleted."), { name: token.name }));
     await this.load();
   }
 
   // -- messages ------------------------------------------------------------------------
 
   announce(message) {
-    clearTimeout(this.toastTimer);
-    this.status.textContent = message;
-    this.toastTimer = setTimeout(() => {
-      this.status.textContent = "";
-    }, TOAST_MS);
+    this.toast.show(message);
   }
 
   /** Show an error from an action; a 401 has already been shown by sessionEnded(). */
   report(error) {
     if (error.status === 401) return;
-    this.showAlert(error.message, { label: "Dismiss", onClick: () => this.clearAlert() });
+    this.showAlert(error.message, { label: gettext("Dismiss"), onClick: () => this.clearAlert() });
   }
 
   /** Show why something could not be loaded, with a way to try again. */
   fail(error, retry, kind = "error") {
     if (error.status === 401) return;
-    this.showAlert(error.message, { label: "Try again", onClick: retry }, kind);
+    this.showAlert(error.message, { label: gettext("Try again"), onClick: retry }, kind);
   }
 
   sessionEnded() {
     if (this.ended) return;
     this.ended = true;
     // Keep the once-only secret on screen if it is showing; close everything else.
-    this.form.modal.close();
-    this.preview.modal.close();
-    this.rotateDialog.modal.close();
-    this.deleteDialog.modal.close();
+    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog]) {
+      dialog.modal.close();
+    }
     this.newButton.disabled = true;
-    this.showAlert("Your session has ended, so this page can no longer manage your tokens.", {
-      label: "Sign in again",
-      href: window.location.href,
-    }, "session");
+    this.showAlert(
+      gettext("Your session has ended, so this page can no longer manage your tokens."),
+      { label: gettext("Sign in again"), href: window.location.href },
+      "session",
+    );
     // Nothing else on the page works now: take keyboard users straight to the way out.
-    if (!this.generated.modal.isOpen) this.alert.querySelector("a").focus();
+    if (!this.generated.modal.isOpen) this.alerts.focusAction();
   }
 
   showAlert(message, action, kind = "error") {
     if (this.ended && kind !== "session") return;
-    const control = action.href
-      ? h("a", { class: "pat-button", href: action.href, text: action.label })
-      : h("button", { type: "button", class: "pat-button", text: action.label });
-    if (!action.href) control.addEventListener("click", action.onClick);
-    this.alert.dataset.kind = kind;
-    this.alert.replaceChildren(icon("alert"), h("p", { text: message }), control);
-    this.alert.hidden = false;
+    this.alerts.show(message, action, kind);
   }
 
   clearAlert() {
-    this.alert.hidden = true;
-    this.alert.replaceChildren();
-    delete this.alert.dataset.kind;
+    this.alerts.clear();
   }
 }
 
