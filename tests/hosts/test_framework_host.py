@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from flask import Flask
 from tests.conftest import ApiClient, bearer
 
 from . import framework_host as fw
-from .support import SignalLog, drop_all_tables, form_csrf, serve, table_names
+from .support import SignalLog, drop_all_tables, form_csrf, table_names
 
 
 def build(database_url: str) -> Flask:
@@ -154,47 +153,3 @@ def test_a_token_does_not_open_the_frameworks_role_checked_views(host: Flask) ->
     # The administrator's own browser still gets there; a guest does not.
     assert sign_in(host).get("/users/").status_code == 200
     assert sign_in(host, "guest").get("/users/").status_code == 403
-
-
-@pytest.mark.browser
-def test_the_page_loads_its_tokens_in_chromium_under_the_nonce_csp(
-    browser: Any, tmp_path: Path
-) -> None:
-    from playwright.sync_api import expect
-
-    from tests.browser.conftest import REPORT_CSP_VIOLATIONS, PageProblems
-    from tests.browser.helpers import wait_for_list
-
-    url = f"sqlite:///{tmp_path / 'framework.db'}"
-    app = build(url)
-    app.config["TESTING"] = False
-    with app.app_context():
-        admin = fw.db.session.scalar(sa.select(fw.User).filter_by(username="admin"))
-        from flask_pat import service
-
-        service.create(admin, "nightly export", ("days", 30), ["reports:read"], None)
-    try:
-        with serve(app) as base_url:
-            context = browser.new_context(base_url=base_url, locale="en-US")
-            context.set_default_timeout(10_000)
-            context.add_init_script(REPORT_CSP_VIOLATIONS)
-            page = context.new_page()
-            problems = PageProblems()
-            problems.watch(page)
-            try:
-                page.goto("/settings/tokens/")
-                page.get_by_label("Username").fill("admin")
-                page.get_by_label("Password").fill("admin-password")
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url("**/settings/tokens/")
-                # The framework's own script ran, and so did the page's.
-                expect(page.locator("html")).to_have_attribute("data-fw", "ready")
-                wait_for_list(page)
-                expect(page.get_by_text("Loading tokens")).to_have_count(0)
-                expect(page.get_by_text("nightly export")).to_be_visible()
-                expect(page.get_by_role("button", name="New token")).to_be_enabled()
-                problems.check()
-            finally:
-                context.close()
-    finally:
-        dispose(app, url)
