@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-lowest lint bench fuzz clean translations check-translations
+.PHONY: demo test test-lowest lint docs bench fuzz clean translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(LOWEST)/.installed: pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@
+
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
@@ -53,6 +57,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Build the documentation into docs/_build/html (warnings are errors).
+docs: $(VENV)/.installed-docs
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 ## Benchmarks: prints the table and writes docs/performance.md.
 bench: $(VENV)/.installed-bench
@@ -87,4 +95,4 @@ fuzz: $(VENV)/.installed-test
 	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_fuzz.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, g
+from flask_wtf.csrf import CSRFError
 
 from .challenges import unauthorized_response
 from .request_state import current
@@ -30,11 +31,15 @@ def wrap(app: Flask) -> None:
             # As CSRFProtect does after its check, so the host's FlaskForms skip theirs.
             g.csrf_valid = True
             return None
-        if state.error is None:
-            # A token request has an empty session, so its CSRF check can only fail: say
-            # why the token signs nobody in here, which is what its client needs to know.
+        try:
+            return protect(*args, **kwargs)
+        except CSRFError:
+            if state.error is not None:
+                raise
+            # A token request has an empty session, so where the check applies it can only
+            # fail: say why the token signs nobody in here, which its client needs to know.
+            # Where it does not apply (a safe method, an exempt view) the host answers.
             abort(unauthorized_response(state.refusal))
-        return protect(*args, **kwargs)
 
     csrf.protect = protect_unless_token
     csrf.exempt(app.blueprints["pat.api"])

@@ -1,0 +1,105 @@
+"""flask-pat next to Flask-HTTPAuth Bearer tokens (SPEC section 5): a credential without
+flask-pat's prefix is not flask-pat's. The host's tokens keep working on its routes, fire
+no flask-pat signal, get no CSRF exemption, and do not sign a browser out; a flask-pat token
+on the host's HTTPAuth routes gets HTTPAuth's own answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import ApiClient, bearer
+
+from . import httpauth_host
+from .support import SignalLog, drop_all_tables
+
+
+@pytest.fixture
+def host(database_url: str) -> Iterator[Flask]:
+    drop_all_tables(database_url)
+    app = httpauth_host.create_app(database_url)
+    yield app
+    with app.app_context():
+        httpauth_host.db.session.remove()
+        httpauth_host.db.engine.dispose()
+    drop_all_tables(database_url)
+
+
+@pytest.fixture
+def host_token(host: Flask) -> str:
+    """The host's own API token for user 1 (ada)."""
+    with host.app_context():
+        ada = httpauth_host.User(id=1, name="ada")
+        secret = ada.issue_api_token()
+        httpauth_host.db.session.add(ada)
+        httpauth_host.db.session.commit()
+        return secret
+
+
+def signed_in(app: Flask) -> Any:
+    client = app.test_client()
+    assert client.post("/test-login/1").status_code == 200
+    return client
+
+
+def posts(app: Flask) -> int:
+    with app.app_context():
+        return httpauth_host.count_posts()
+
+
+def test_host_tokens_work_on_host_routes_and_fire_no_flask_pat_signal(
+    host: Flask, host_token: str
+) -> None:
+    client = host.test_client()
+    with SignalLog().listening() as log:
+        me = client.get("/api/v1/me", headers=bearer(host_token))
+        created = client.post("/api/v1/posts", json={"body": "hi"}, headers=bearer(host_token))
+        # On a route that takes flask-pat tokens, the host's token is simply not one.
+        other = client.get("/pat/whoami", headers=bearer(host_token))
+    assert me.status_code == 200 and me.get_json() == {"user": "ada"}
+    assert created.status_code == 201
+    # Anonymous there, as without flask-pat (Flask-Login's own answer), and not "invalid".
+    assert other.status_code in (302, 401)
+    assert "invalid_token" not in other.headers.get("WWW-Authenticate", "")
+    assert log.sent == []
+
+
+def test_host_tokens_are_not_exempt_from_csrf(host: Flask, host_token: str) -> None:
+    response = host.test_client().post(
+        "/posts", data={"body": "forged?"}, headers=bearer(host_token)
+    )
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert posts(host) == 0
+
+
+def test_a_flask_pat_token_gets_httpauths_own_401_on_its_routes(
+    host: Flask, host_token: str
+) -> None:
+    api = ApiClient(signed_in(host), "/settings/tokens")
+    secret = api.create("ci")["secret"]
+    client = host.test_client()
+    assert client.get("/pat/whoami", headers=bearer(secret)).get_json() == {
+        "user": "ada",
+        "token": "ci",
+    }
+    response = client.get("/api/v1/me", headers=bearer(secret))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="Authentication Required"'
+    assert response.get_data(as_text=True) == "Unauthorized Access"
+
+
+def test_a_browser_sending_the_host_header_stays_signed_in(host: Flask, host_token: str) -> None:
+    browser = signed_in(host)
+    home = browser.get("/", headers=bearer(host_token))
+    assert home.status_code == 200 and home.get_json() == {"user": "ada"}
+    # Its forms work as before, under the host's CSRF check.
+    csrf = browser.get("/settings/tokens/api/meta").get_json()["csrf_token"]
+    response = browser.post(
+        "/posts", data={"body": "hello", "csrf_token": csrf}, headers=bearer(host_token)
+    )
+    assert response.status_code == 201
+    assert posts(host) == 1
