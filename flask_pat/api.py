@@ -29,7 +29,6 @@ from .config import PAGE_SIZES
 from .errors import HTTP_MESSAGES, STATUS, PatError, error_body
 from .i18n import gettext as _
 from .schemas import (
-    IdeQuerySchema,
     MetaSchema,
     TokenCreateSchema,
     TokenListQuerySchema,
@@ -192,13 +191,6 @@ def _with_secret(token: Any, secret: str) -> Response:
     return response
 
 
-def _ide_formats() -> dict[str, ide.IdeFormat]:
-    chosen = current_app.config["PAT_IDE_FORMATS"]
-    formats = {key: ide.BUILTIN_FORMATS[key] for key in chosen}
-    formats.update(current_app.extensions["pat"].extra_ide_formats)
-    return formats
-
-
 @bp.get("/meta")
 def meta() -> ResponseReturnValue:
     """The page's settings and a CSRF token."""
@@ -221,7 +213,8 @@ def meta() -> ResponseReturnValue:
         "integrations": rules.integrations_for(user),
         "projects": rules.projects_for(user) or [],
         "ide_formats": [
-            {"id": f.id, "label": f.label, "filename": f.filename} for f in _ide_formats().values()
+            {"id": f.id, "label": f.label, "filename": f.filename}
+            for f in ide.offered_formats().values()
         ],
     }
     response = jsonify(MetaSchema().dump(data))
@@ -305,77 +298,6 @@ def delete_token(token_id: str) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.get("/tokens/<token_id>/ide/<fmt>")
-def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
-    """A ready-made IDE settings file for the token, with its secret masked."""
-    user = current_user._get_current_object()
-    token = service.get(user, _token_id(token_id))
-    args = _load(IdeQuerySchema(), request.args.to_dict())
-    format_ = _ide_formats().get(fmt)
-    if format_ is None:
-        raise PatError(
-            "not_found",
-            _(
-                "No IDE format %(format)s: choose among %(formats)s.",
-                format=repr(fmt),
-                formats=", ".join(_ide_formats()),
-            ),
-        )
-
-    integrations = rules.integrations_for(user)
-    integration = None
-    if args["integration"]:
-        integration = next((i for i in integrations if str(i["uid"]) == args["integration"]), None)
-        if integration is None:
-            raise PatError(
-                "invalid",
-                _("Choose one of the integrations offered."),
-                {"integration": [_("Unknown integration.")]},
-            )
-    elif integrations:
-        raise PatError("integration_required", _("Choose an integration option first."))
-
-    project = None
-    project_id = token.project_id
-    if args["project"] and project_id is not None and args["project"] != str(project_id):
-        raise PatError(
-            "invalid",
-            _("This token is bound to another project: leave project out, or choose that one."),
-            {"project": [_("The token is bound to another project.")]},
-        )
-    if args["project"]:
-        project = rules.find_project(user, args["project"])
-        if project is None:
-            raise PatError(
-                "invalid", _("Choose one of your projects."), {"project": [_("Unknown project.")]}
-            )
-    elif project_id is not None:
-        project = rules.find_project(user, project_id)
-    if project is not None:
-        if project.get("public"):
-            raise PatError(
-                "public_project",
-                _("IDE settings are not offered for a public project: choose a private one."),
-            )
-        project_id = project["id"]
-
-    text = format_.render(
-        {
-            "server_url": current_app.config["PAT_SERVER_URL"] or request.url_root.rstrip("/"),
-            "integration": integration,
-            "project": project,
-            "project_id": project_id,
-            "token": f"...{token.last4}",
-            "token_record": token,
-            "user": user,
-        }
-    )
-    response = current_app.response_class(ide.encodable(text), mimetype=format_.mimetype)
-    if args["download"]:
-        response.headers["Content-Disposition"] = ide.content_disposition(format_.filename)
-    return response
-
-
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     """The OpenAPI 3 document of this API."""
@@ -403,4 +325,4 @@ def not_found(_rest: str) -> ResponseReturnValue:
 
 
 # The routes of the token presenting itself.
-from . import self_api  # noqa: E402, F401
+from . import ide_api, self_api  # noqa: E402, F401

@@ -8,25 +8,23 @@ changed nothing.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 
-from . import context, events, listing, maintenance, rules, service
+from . import events, listing, maintenance, rules, service
 from .cli_group import PatGroup
+from .cli_output import print_tokens
 from .config import HARD_MAX_LIFETIME
 from .errors import PatError
 from .i18n import gettext as _
 from .i18n import ngettext
-from .schemas import TokenSchema
 
 if TYPE_CHECKING:
     from .extension import PersonalAccessTokens
@@ -201,77 +199,6 @@ def _run(action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         raise CommandError(error.message) from None
 
 
-# -- output -----------------------------------------------------------------------------
-
-
-def _token_dict(token: Any, schema: TokenSchema) -> dict[str, Any]:
-    data: dict[str, Any] = {"user_id": token.user_id}
-    data.update(schema.dump(token))
-    return data
-
-
-def _schema() -> TokenSchema:
-    warning: timedelta = current_app.config["PAT_EXPIRY_WARNING"]
-    return TokenSchema(now=context.utcnow(), warning_seconds=warning.total_seconds())
-
-
-def _when(moment: datetime | None, empty: str) -> str:
-    return empty if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes on a terminal: wide characters two, combining ones none."""
-    width = 0
-    for char in text:
-        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    rows = [header, *rows]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
-        click.echo("  ".join(cells).rstrip())
-
-
-def _print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
-    schema = _schema()
-    if as_json:
-        for token in tokens:
-            click.echo(json.dumps(_token_dict(token, schema), default=str))
-        return
-    header = (
-        _("ID"),
-        _("USER"),
-        _("NAME"),
-        _("TOKEN"),
-        _("CREATED"),
-        _("EXPIRES"),
-        _("LAST USED"),
-        _("STATUS"),
-        _("SCOPES"),
-    )
-    rows = []
-    for token in tokens:
-        rows.append(
-            (
-                str(token.id),
-                str(token.user_id),
-                token.name,
-                f"...{token.last4}",
-                _when(token.created_at, "-"),
-                _when(token.expires_at, _("never")),
-                _when(token.last_used_at, _("never")),
-                schema.get_status(token),
-                " ".join(token.scopes) or "-",
-            )
-        )
-    _table(header, rows)
-
-
 # -- commands ---------------------------------------------------------------------------
 
 
@@ -308,7 +235,7 @@ def list_command(user_id: str | None, status: str | None, as_json: bool) -> None
     owner = None
     if user_id is not None:
         owner = getattr(_find_user(user_id), _ext().user_pk_attr)
-    _print_tokens(maintenance.all_tokens(owner, status), as_json)
+    print_tokens(maintenance.all_tokens(owner, status), as_json)
 
 
 @pat_cli.command("revoke")
@@ -363,7 +290,7 @@ def delete_command(token_id: str, yes: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def expiring_command(within: timedelta, as_json: bool) -> None:
     """List tokens that expire soon, with their user's id."""
-    _print_tokens(maintenance.expiring(within), as_json)
+    print_tokens(maintenance.expiring(within), as_json)
 
 
 def _on_terminal() -> bool:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from flask import current_app
+
 # Characters XML 1.0 cannot hold, even escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Halves of a surrogate pair on their own: no UTF-8 can hold them.
@@ -112,3 +114,12 @@ BUILTIN_FORMATS = {
         "jetbrains", "JetBrains", "alita.xml", "application/xml", render_jetbrains
     ),
 }
+
+
+def offered_formats() -> dict[str, IdeFormat]:
+    """The formats offered on the current app: those ``PAT_IDE_FORMATS`` picks among the
+    built-in ones, then those registered with ``pat.ide_format``."""
+    chosen = current_app.config["PAT_IDE_FORMATS"]
+    formats = {key: BUILTIN_FORMATS[key] for key in chosen}
+    formats.update(current_app.extensions["pat"].extra_ide_formats)
+    return formats
