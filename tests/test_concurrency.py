@@ -3,10 +3,6 @@ per-user limit, and a token revoked in one gunicorn worker refused by the other.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,9 +16,9 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
+from . import servers
 from .conftest import ApiClient, bearer, require_server, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
 THREADS = 20
 ROUNDS = 3
 
@@ -162,50 +158,11 @@ def test_parallel_revoke_rotate_and_delete_answer_as_documented(
 # -- two gunicorn workers ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def gunicorn(server: str, app: Flask, tmp_path: Path) -> Iterator[str]:
     """The test host app under a real gunicorn with two workers; its base URL."""
-    port = free_port()
-    env = {**os.environ, "PAT_GUNICORN_DATABASE_URL": server, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers=2",
-        f"--bind=127.0.0.1:{port}",
-        "--timeout=30",
-        "--graceful-timeout=5",
-        "tests.gunicorn_app:app",
-    ]
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                requests.get(f"{base}/whoami", timeout=5).close()
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with servers.gunicorn(tmp_path, PAT_GUNICORN_DATABASE_URL=server) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 def served_by(response: requests.Response) -> str:

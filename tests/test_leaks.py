@@ -7,12 +7,8 @@ import base64
 import hashlib
 import io
 import json
-import os
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,9 +29,9 @@ from flask_wtf.csrf import CSRFProtect
 from flask_pat import signals, signing, tokens
 from flask_pat.context import utcnow
 
+from . import servers
 from .conftest import bearer
 
-ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "/settings/tokens/api"
 GITHUB = f"{PREFIX}/leaks/github"
 REVOKE = f"{PREFIX}/credentials/revoke"
@@ -780,58 +776,16 @@ def test_the_answer_tells_nothing_of_whether_a_credential_was_a_token(
 # -- a real gunicorn ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def gunicorn(
     database_url: str, app: Flask, keys_server: KeysServer, tmp_path: Path
 ) -> Iterator[str]:
     """The test host app under a real gunicorn with two workers, enrolled with the keys
     server; its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PAT_GUNICORN_DATABASE_URL": database_url,
-        "PAT_GUNICORN_KEYS_URL": keys_server.url,
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers=2",
-        f"--bind=127.0.0.1:{port}",
-        "--timeout=30",
-        "--graceful-timeout=5",
-        "tests.gunicorn_app:app",
-    ]
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                requests.get(f"{base}/whoami", timeout=5).close()
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+    with servers.gunicorn(
+        tmp_path, PAT_GUNICORN_DATABASE_URL=database_url, PAT_GUNICORN_KEYS_URL=keys_server.url
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.mark.slow
