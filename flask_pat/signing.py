@@ -150,7 +150,7 @@ class KeyRing:
         try:
             keys = parse_keys(self._fetch(self.url))
         except KeysUnavailable as error:
-            logger.warning("flask-pat: secret scanning keys unavailable: %s", error)
+            logger.warning("flask-pat: the leak reports' signing keys are unavailable: %s", error)
             raise
         self._keys = keys
         self._fetched_at = now
