@@ -92,7 +92,7 @@ check-translations: $(VENV)/.installed-test
 
 ## A longer fuzzing run of the JSON API.
 fuzz: $(VENV)/.installed-test
-	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_fuzz.py
+	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/api/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache

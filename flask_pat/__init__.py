@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from . import signals
-from .auth import accepts_tokens, current_token, scopes_required
 from .extension import PersonalAccessTokens
 from .ide import IdeFormat
+from .signin.marking import accepts_tokens, current_token, scopes_required
 
 __all__ = [
     "IdeFormat",

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Flask
 
-from . import auth, bodies, settings, wiring
+from . import settings, wiring
+from .api import bodies
+from .cli import pat_cli
 from .config import DEFAULTS
 from .ide import IdeFormat
 from .model import make_models
+from .signin import decide, marking
+from .views import bp
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -97,11 +101,8 @@ class PersonalAccessTokens:
             self.user_pk_attr = mapper.get_property_by_column(self.user_pk).key
         app.extensions["pat"] = self
 
-        from .cli import pat_cli
-        from .views import bp
-
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
-        auth.init_app(app)
+        decide.init_app(app)
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
         wiring.enforce_sqlite_foreign_keys(app, db)
@@ -121,7 +122,7 @@ class PersonalAccessTokens:
         if isinstance(target, Blueprint | str):
             self.token_blueprints.add(target)
         else:
-            auth.accepts_tokens(target)  # type: ignore[type-var]
+            marking.accepts_tokens(target)  # type: ignore[type-var]
         return target
 
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:

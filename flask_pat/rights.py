@@ -12,9 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask.wrappers import Response
 
-from .challenges import insufficient_scope_response
 from .context import utcnow
 from .errors import PatError, invalid
 from .i18n import N_
@@ -83,6 +81,3 @@ class ScopeError(PatError):
             "insufficient_scope",
             _("This token lacks the scope(s) %(scopes)s.", scopes=" ".join(missing)),
         )
-
-    def response(self) -> Response:
-        return insufficient_scope_response(self.missing)

@@ -1,4 +1,5 @@
-"""The token settings page."""
+"""The pages: the token settings page and the admin inventory, on the blueprint `pat`
+that carries the JSON API at `/api`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import admin, authentication, database_errors, history, leaks_api  # noqa: F401
+from . import database_errors, inventory
+from .api import admin, history, ide, leaks, meta, self_token, tokens  # noqa: F401 (their routes)
 from .api import bp as api_bp
+from .config import PAGE_SIZES
+from .listing import STATUSES
+from .signin.lookup import allowed
+from .signin.marking import current_token
 
 bp = Blueprint("pat", __name__, template_folder="templates", static_folder="static")
 bp.register_blueprint(api_bp, url_prefix="/api")
-bp.add_url_rule("/admin/", "admin", admin.page)
 
 #: What the page's scripts get when no catalogue is available: English, as written.
 ENGLISH_CATALOG: dict[str, Any] = {"locale": "en", "plural_forms": 2, "messages": {}}
@@ -81,7 +86,7 @@ def page() -> ResponseReturnValue:
     """The page where a signed-in user manages their tokens."""
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
-    if not authentication.allowed(current_user._get_current_object()):
+    if not allowed(current_user._get_current_object()):
         abort(403)
     not_installed = database_errors.page_not_installed()
     if not_installed is not None:
@@ -93,5 +98,24 @@ def page() -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     # Not to be framed by other sites (clickjacking), unless the host says otherwise.
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+@bp.get("/admin/", endpoint="admin")
+def admin_page() -> ResponseReturnValue:
+    """The admin inventory page: 403 for anyone who is not an administrator."""
+    if not current_token and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    gettext, catalog = page_i18n()
+    if current_token or not inventory.is_admin(current_user):
+        context = page_context(gettext("Not allowed"), gettext, catalog)
+        body = render_template("pat/admin_forbidden.html", **context)
+        return body, 403, {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"}
+    context = page_context(gettext("Token inventory"), gettext, catalog)
+    response = current_app.make_response(
+        render_template("pat/admin.html", **context, statuses=STATUSES, page_sizes=PAGE_SIZES)
+    )
+    response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response

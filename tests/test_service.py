@@ -13,8 +13,9 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 
-from flask_pat import authentication, context, listing, maintenance, service, signals
+from flask_pat import context, listing, maintenance, service, signals
 from flask_pat.errors import PatError, Rejected
+from flask_pat.signin import lookup
 from flask_pat.tokens import generate, is_well_formed
 from tests.conftest import bearer
 
@@ -234,10 +235,10 @@ def test_revoke_restore_rotate_delete(clock: Any, ctx: None, app: Flask, user: A
     service.revoke(user, token)
     assert token.revoked_at == START + timedelta(hours=1)
     with pytest.raises(Rejected, match="revoked"):
-        authentication.authenticate(old)
+        lookup.authenticate(old)
 
     assert service.restore(user, token).revoked_at is None
-    assert authentication.authenticate(old)[0].id == token.id
+    assert lookup.authenticate(old)[0].id == token.id
 
     rotated, new = service.rotate(user, token)
     assert rotated.id == token.id and new != old
@@ -245,13 +246,13 @@ def test_revoke_restore_rotate_delete(clock: Any, ctx: None, app: Flask, user: A
     assert rotated.token_hash == hashlib.sha256(new.encode()).hexdigest()
     assert (rotated.name, rotated.scopes) == ("life", ["notes:read"])
     with pytest.raises(Rejected, match="unknown"):
-        authentication.authenticate(old)
-    assert authentication.authenticate(new)[0].id == token.id
+        lookup.authenticate(old)
+    assert lookup.authenticate(new)[0].id == token.id
 
     service.delete(user, rotated)
     assert count(app) == 0
     with pytest.raises(Rejected, match="unknown"):
-        authentication.authenticate(new)
+        lookup.authenticate(new)
 
 
 def test_restore_refuses_an_expired_token(clock: Any, ctx: None, user: Any) -> None:
@@ -264,7 +265,7 @@ def test_restore_refuses_an_expired_token(clock: Any, ctx: None, user: Any) -> N
     rotated, new = service.rotate(user, token)
     assert rotated.revoked_at is None
     assert rotated.expires_at == START + timedelta(hours=2)
-    assert authentication.authenticate(new)[1].id == user.id
+    assert lookup.authenticate(new)[1].id == user.id
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_MAX_LIFETIME": timedelta(days=7)}])
@@ -304,7 +305,7 @@ def test_authenticate_refuses_with_a_reason(
         (inactive, "inactive user"),
     ]:
         with pytest.raises(Rejected) as rejected:
-            authentication.authenticate(secret)
+            lookup.authenticate(secret)
         assert rejected.value.reason == reason, secret
 
 

@@ -1,0 +1,90 @@
+"""The signed-in user's tokens: ``/tokens`` and ``/tokens/<id>/...``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from .. import listing, rights, service
+from ..signin.marking import current_token
+from . import bp, dump, dumper, json_body, load, token_id_of, with_secret
+from .schemas import TokenCreateSchema, TokenListQuerySchema
+
+
+@bp.get("/tokens")
+def list_tokens() -> ResponseReturnValue:
+    """A page of the signed-in user's tokens."""
+    args = load(TokenListQuerySchema(), request.args.to_dict())
+    page = listing.list_tokens(current_user, **args)
+    return {
+        "items": dumper(many=True).dump(page.items),
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
+
+
+@bp.post("/tokens")
+def create_token() -> ResponseReturnValue:
+    """Create a token; the answer holds its secret, shown this once."""
+    data = load(TokenCreateSchema(), json_body())
+    expiration = data["expiration"]
+    expires = None if expiration is None else (expiration["unit"], expiration["value"])
+    if current_token:
+        rights.check_create(current_token, data["scopes"], expires)
+    token, secret = service.create(
+        current_user._get_current_object(),
+        data["name"],
+        expires,
+        data["scopes"],
+        data["project_id"],
+        actor=_actor(),
+    )
+    return with_secret(token, secret)
+
+
+@bp.get("/tokens/<token_id>")
+def get_token(token_id: str) -> ResponseReturnValue:
+    return dump(service.get(current_user, token_id_of(token_id)))
+
+
+def _actor() -> str:
+    return "token" if current_token else "owner"
+
+
+def _target(token_id: str, action: str) -> Any:
+    """The user's token ``token_id``, which a token acting here must have rights over."""
+    token = service.get(current_user, token_id_of(token_id))
+    if current_token:
+        rights.check_action(current_token, token, action)
+    return token
+
+
+@bp.post("/tokens/<token_id>/revoke")
+def revoke_token(token_id: str) -> ResponseReturnValue:
+    token = _target(token_id, "revoke")
+    return dump(service.revoke(current_user._get_current_object(), token, actor=_actor()))
+
+
+@bp.post("/tokens/<token_id>/restore")
+def restore_token(token_id: str) -> ResponseReturnValue:
+    token = _target(token_id, "restore")
+    return dump(service.restore(current_user._get_current_object(), token, actor=_actor()))
+
+
+@bp.post("/tokens/<token_id>/rotate")
+def rotate_token(token_id: str) -> ResponseReturnValue:
+    token = _target(token_id, "rotate")
+    token, secret = service.rotate(current_user._get_current_object(), token, actor=_actor())
+    return with_secret(token, secret)
+
+
+@bp.delete("/tokens/<token_id>")
+def delete_token(token_id: str) -> ResponseReturnValue:
+    token = _target(token_id, "delete")
+    service.delete(current_user._get_current_object(), token, actor=_actor())
+    return "", 204

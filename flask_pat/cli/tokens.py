@@ -1,0 +1,94 @@
+"""``flask pat ...``: token commands for operators.
+
+``create`` and ``rotate`` print the secret alone, so ``TOKEN=$(flask pat create ...)``
+works; ``list`` and ``expiring`` print an aligned table or, with ``--json``, one JSON
+object per line. Bad input prints a message on stderr and exits with status 2, having
+changed nothing.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import listing, maintenance, service
+from ..i18n import gettext as _
+from .arguments import Duration, extension, find_token, find_user, run
+from .group import pat_cli
+from .output import print_tokens
+
+
+@pat_cli.command("create")
+@click.option(
+    "--user",
+    "user_id",
+    required=True,
+    help="The user's id (primary key), or what PAT_CLI_USER_LOOKUP finds (an email...).",
+)
+@click.option("--name", required=True, help="1 to 100 characters, unique for the user.")
+@click.option(
+    "--expires",
+    type=Duration(),
+    default=None,
+    help="30d, 12h, 90m, 2w or never. Default: PAT_DEFAULT_EXPIRATION.",
+)
+@click.option("--scope", "scopes", multiple=True, help="A scope from PAT_SCOPES; repeatable.")
+def create_command(
+    user_id: str, name: str, expires: tuple[str, int | None] | None, scopes: tuple[str, ...]
+) -> None:
+    """Create a token and print its secret alone on stdout."""
+    user = find_user(user_id)
+    _token, secret = run(service.create, user, name, expires, list(scopes))
+    click.echo(secret)
+
+
+@pat_cli.command("list")
+@click.option("--user", "user_id", default=None, help="Only this user's tokens.")
+@click.option("--status", type=click.Choice(listing.STATUSES), default=None)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(user_id: str | None, status: str | None, as_json: bool) -> None:
+    """List tokens, oldest first: a table, or JSON lines."""
+    owner = None
+    if user_id is not None:
+        owner = getattr(find_user(user_id), extension().user_pk_attr)
+    print_tokens(maintenance.all_tokens(owner, status), as_json)
+
+
+@pat_cli.command("revoke")
+@click.argument("token_id")
+def revoke_command(token_id: str) -> None:
+    """Revoke a token: it stops working at once."""
+    token, user = find_token(token_id)
+    run(service.revoke, user, token)
+    click.echo(_("Revoked token %(id)s (%(name)s).", id=token.id, name=token.name))
+
+
+@pat_cli.command("restore")
+@click.argument("token_id")
+def restore_command(token_id: str) -> None:
+    """Make a revoked token work again, unless it has expired."""
+    token, user = find_token(token_id)
+    run(service.restore, user, token)
+    click.echo(_("Restored token %(id)s (%(name)s).", id=token.id, name=token.name))
+
+
+@pat_cli.command("rotate")
+@click.argument("token_id")
+def rotate_command(token_id: str) -> None:
+    """Give a token a new secret and print it; the old one stops working."""
+    token, user = find_token(token_id)
+    _token, secret = run(service.rotate, user, token)
+    click.echo(secret)
+
+
+@pat_cli.command("delete")
+@click.argument("token_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(token_id: str, yes: bool) -> None:
+    """Delete a token for good."""
+    token, user = find_token(token_id)
+    names = {"id": token.id, "name": token.name, "user": token.user_id}
+    if not yes:
+        question = _("Delete token %(id)s (%(name)s) of user %(user)s for good?", **names)
+        click.confirm(question, abort=True, err=True)
+    run(service.delete, user, token)
+    click.echo(_("Deleted token %(id)s (%(name)s) of user %(user)s.", **names))
