@@ -142,12 +142,18 @@ def _lookup(message: str) -> str:
     translations = _translations()
     if translations is not None and message in translations._catalog:
         return str(translations._catalog[message])
-    if _chosen_locale() is not None:
+    chosen = _chosen_locale()
+    if chosen is not None:
         # Not one of flask-pat's messages: the host's own catalogue may have it (a host
         # base template rendered around the page calls this as ``_`` too).
         import flask_babel
 
-        return str(flask_babel.get_translations().ugettext(message))
+        if has_request_context():
+            return str(flask_babel.get_translations().ugettext(message))
+        # Outside a request Flask-Babel would ask the host's selector again, uncaught:
+        # the locale is the one chosen above (the default, where the selector needs one).
+        with flask_babel.force_locale(chosen):
+            return str(flask_babel.get_translations().ugettext(message))
     return message
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, request
+from flask_babel import Babel
 from flask_httpauth import HTTPTokenAuth
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
@@ -20,6 +21,7 @@ from flask_pat import PersonalAccessTokens, current_token
 db = SQLAlchemy()
 csrf = CSRFProtect()
 token_auth = HTTPTokenAuth(scheme="Bearer")
+babel = Babel()
 pat = PersonalAccessTokens()
 
 
@@ -69,6 +71,10 @@ def v1_post() -> Any:
     return {"id": post.id}, 201
 
 
+def select_locale() -> str | None:
+    return request.accept_languages.best_match(["en", "de", "es", "fr"])
+
+
 def count_posts() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Post)) or 0
 
@@ -80,6 +86,8 @@ def create_app(database_url: str) -> Flask:
     )
     db.init_app(app)
     csrf.init_app(app)
+    # As the tutorial does: the language from the request, so only inside one.
+    babel.init_app(app, locale_selector=select_locale)
     login_manager = LoginManager(app)
     login_manager.login_view = "login"
 

@@ -5,13 +5,14 @@ on the host's HTTPAuth routes gets HTTPAuth's own answer."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from tests.conftest import ApiClient, bearer
+from tests.conftest import ApiClient, bearer, cli_runner
 
 from . import httpauth_host
 from .support import SignalLog, drop_all_tables
@@ -103,3 +104,31 @@ def test_a_browser_sending_the_host_header_stays_signed_in(host: Flask, host_tok
     )
     assert response.status_code == 201
     assert posts(host) == 1
+
+
+def test_the_cli_works_with_a_locale_selector_that_reads_the_request(
+    host: Flask, host_token: str
+) -> None:
+    runner = cli_runner(host)
+
+    def flask_pat(*args: str) -> Any:
+        with host.app_context():
+            result = runner.invoke(args=["pat", *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exc_info
+        )
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+        return result
+
+    secret = flask_pat("create", "--user", "1", "--name", "ci").stdout.strip()
+    assert secret.startswith("pat_")
+    listed = flask_pat("list", "--json").stdout
+    assert '"name": "ci"' in listed
+    token_id = json.loads(listed.splitlines()[0])["id"]
+    assert "Revoked token" in flask_pat("revoke", str(token_id)).stdout
+    assert host.test_client().get("/pat/whoami", headers=bearer(secret)).status_code == 401
+    assert "Restored token" in flask_pat("restore", str(token_id)).stdout
+    rotated = flask_pat("rotate", str(token_id)).stdout.strip()
+    assert rotated.startswith("pat_") and rotated != secret
+    assert "Deleted token" in flask_pat("delete", str(token_id), "--yes").stdout
