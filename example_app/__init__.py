@@ -33,7 +33,14 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from flask_pat import PersonalAccessTokens, current_token, scopes_required, service, signals
+from flask_pat import (
+    PersonalAccessTokens,
+    accepts_tokens,
+    current_token,
+    scopes_required,
+    service,
+    signals,
+)
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
@@ -135,7 +142,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     pat.init_app(app, db=db, user_model=User)
-    pat.accepts_tokens(api)  # tokens sign in on the API, not on the site's pages
+    # Tokens sign in on the API, not on the site's pages; there they read, and write only
+    # where a route names the scope for it (@scopes_required, or write= below).
+    pat.accepts_tokens(api)
 
     register_routes(app)
     app.register_blueprint(api)
@@ -234,3 +243,15 @@ def create_note() -> Any:
     db.session.add(note)
     db.session.commit()
     return {"id": note.id, "text": note.text}, 201
+
+
+@api.delete("/notes/<int:note_id>")
+@login_required
+@accepts_tokens(read="notes:read", write="notes:write")
+def delete_note(note_id: int) -> Any:
+    note = db.session.get(Note, note_id)
+    if note is None or note.user_id != current_user.id:
+        return jsonify(error={"status": 404, "code": "not_found", "message": "No such note."}), 404
+    db.session.delete(note)
+    db.session.commit()
+    return "", 204

@@ -5,7 +5,12 @@ from __future__ import annotations
 from . import signals
 from .extension import PersonalAccessTokens
 from .ide import IdeFormat
-from .signin.marking import accepts_tokens, current_token, scopes_required
+from .signin.marking import (
+    accepts_tokens,
+    current_token,
+    scopes_required,
+    token_scopes_required,
+)
 
 __all__ = [
     "IdeFormat",
@@ -14,4 +19,5 @@ __all__ = [
     "current_token",
     "scopes_required",
     "signals",
+    "token_scopes_required",
 ]

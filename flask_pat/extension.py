@@ -52,6 +52,8 @@ class PersonalAccessTokens:
         self.extra_ide_formats: dict[str, IdeFormat] = {}
         #: Blueprints (or blueprint names) passed to :meth:`accepts_tokens`.
         self.token_blueprints: set[Any] = set()
+        #: What a token may do in each of them (``read=``/``write=``).
+        self.blueprint_markings: dict[Any, marking.Marking] = {}
         if app is not None:
             self.init_app(app)
 
@@ -111,18 +113,26 @@ class PersonalAccessTokens:
         """The primary key of ``user``."""
         return getattr(user, self.user_pk_attr)
 
-    def accepts_tokens(self, target: T) -> T:
+    def accepts_tokens(
+        self, target: T, *, read: marking.Scopes = None, write: marking.Scopes = None
+    ) -> T:
         """Let valid tokens sign their users in on a blueprint's routes (and those of the
         blueprints nested in it), or on one view; returns ``target``.
 
         With ``PAT_TOKEN_ROUTES = "marked"`` (the default) tokens sign in only on such
         routes, views marked with ``@accepts_tokens`` or ``@scopes_required``, and
         flask-pat's own token routes. A blueprint may also be given by its name.
+
+        A token only reads there (GET, HEAD, OPTIONS) unless ``write`` names the scopes
+        that let it use the other methods (or a view's own ``@scopes_required`` does);
+        ``read`` names the scopes it needs to read (the ``write`` ones do too).
         """
+        rule = marking.marking_of(read, write)
         if isinstance(target, Blueprint | str):
             self.token_blueprints.add(target)
+            self.blueprint_markings[target] = rule
         else:
-            marking.accepts_tokens(target)  # type: ignore[type-var]
+            marking.accepts_tokens(read=read, write=write)(target)  # type: ignore[type-var]
         return target
 
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:

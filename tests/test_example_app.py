@@ -97,6 +97,20 @@ def test_a_read_only_token_cannot_write(demo: Flask) -> None:
     assert curl.get("/api/notes", headers=bearer(secret)).get_json() == {"items": []}
 
 
+def test_deleting_a_note_needs_the_write_scope(demo: Flask) -> None:
+    browser = log_in(demo)
+    reader = create_token(browser, "reader", ["notes:read"])
+    writer = create_token(browser, "writer", ["notes:write"])
+    curl = demo.test_client()
+    note = curl.post("/api/notes", json={"text": "keep"}, headers=bearer(writer)).get_json()
+    refused = curl.delete(f"/api/notes/{note['id']}", headers=bearer(reader))
+    assert refused.status_code == 403
+    assert 'scope="notes:write"' in refused.headers["WWW-Authenticate"]
+    assert curl.get("/api/notes", headers=bearer(reader)).get_json() == {"items": [note]}
+    assert curl.delete(f"/api/notes/{note['id']}", headers=bearer(writer)).status_code == 204
+    assert curl.get("/api/notes", headers=bearer(reader)).get_json() == {"items": []}
+
+
 @pytest.mark.parametrize("path", ["/api/whoami", "/api/notes"])
 @pytest.mark.parametrize("secret", ["pat_wrong", "unknown"])
 def test_a_bad_token_gets_401_json(demo: Flask, path: str, secret: str) -> None:

@@ -402,7 +402,7 @@ def csrf_app(app: Flask) -> Flask:
 
     @app.post("/api-form")
     @login_required
-    @accepts_tokens
+    @accepts_tokens(write="notes:write")
     def api_form() -> tuple[str, int]:
         return "posted", 201
 
@@ -412,7 +412,7 @@ def csrf_app(app: Flask) -> Flask:
 def test_csrf_is_skipped_only_for_requests_a_token_signed_in(
     csrf_app: Flask, user: Any, make_token: Any
 ) -> None:
-    _, secret = make_token(user)
+    _, secret = make_token(user, scopes=["notes:write"])
     revoked_id, revoked = make_token(user, "revoked")
     with csrf_app.app_context():
         service.revoke(user, service.get(user, revoked_id))

@@ -70,3 +70,23 @@ def insufficient_scope_response(scopes: tuple[str, ...] | list[str]) -> Response
         f'Bearer realm="api", error="insufficient_scope", scope="{wanted}"'
     )
     return response
+
+
+def read_only_response() -> Response:
+    """403 JSON for a token using an unsafe method on a route that names no scope for
+    writing: tokens only read there."""
+    response = jsonify(
+        error_body(
+            "insufficient_scope",
+            _(
+                "This route takes no personal access token for writing: tokens only read"
+                " here. Sign in instead, or ask for the route to name a scope for writing."
+            ),
+        )
+    )
+    response.status_code = 403
+    response.headers["WWW-Authenticate"] = (
+        'Bearer realm="api", error="insufficient_scope",'
+        ' error_description="This route takes no token for writing."'
+    )
+    return response

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import database_errors, signals
 from ..errors import Rejected, database_message, error_body
 from ..i18n import gettext as _
-from . import credentials, login_hooks, lookup, sessions
+from . import credentials, login_hooks, lookup, sessions, writes
 from . import csrf as host_csrf
 from .marking import route_accepts_tokens
 from .state import RequestAuth, claimed
@@ -103,7 +103,7 @@ def _before_request() -> Response | None:
         return database_error_response(state.error)
     # The header decides alone: a session or remember cookie sent alongside is not consulted.
     app.login_manager._update_request_context_with_user(user)
-    return None
+    return writes.refusal(app)
 
 
 def database_error_response(error: Exception) -> Response:

@@ -114,9 +114,7 @@ def test_the_cli_works_with_a_locale_selector_that_reads_the_request(
     def flask_pat(*args: str) -> Any:
         with host.app_context():
             result = runner.invoke(args=["pat", *args])
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.exc_info
-        )
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output
         return result

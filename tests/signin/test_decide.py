@@ -550,7 +550,7 @@ def test_host_forms_accept_token_posts(csrf_host: Flask) -> None:
 
     @csrf_host.post("/form-notes")
     @login_required
-    @accepts_tokens
+    @accepts_tokens(write="notes:write")
     def form_notes() -> tuple[dict[str, Any], int]:
         form = NoteForm()
         if form.validate_on_submit():
@@ -558,7 +558,7 @@ def test_host_forms_accept_token_posts(csrf_host: Flask) -> None:
         return {"errors": form.errors}, 422
 
     owner = add_user(csrf_host, "f@example.com")
-    secret = new_token(csrf_host, owner)
+    secret = new_token(csrf_host, owner, scopes=["notes:write"])
     client = csrf_host.test_client()
     response = client.post("/form-notes", data={"text": "hi"}, headers=bearer(secret))
     assert (response.status_code, response.get_json()) == (201, {"text": "hi"})
