@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.wrappers import Response
 
 from ..errors import error_body
@@ -21,6 +21,15 @@ DESCRIPTIONS = {
     "not accepted": "This route does not accept personal access tokens: sign in instead.",
     "not fresh": "This route needs a fresh sign-in: a personal access token never is one.",
 }
+
+
+def wants_html() -> bool:
+    """Whether the request's ``Accept`` names ``text/html`` (a browser), rather than taking
+    it only through a wildcard, as API clients (curl's ``*/*``) and libraries do."""
+    return any(
+        value in ("text/html", "application/xhtml+xml") and quality > 0
+        for value, quality in request.accept_mimetypes
+    )
 
 
 def unauthorized_response(reason: str | None = None) -> Response:

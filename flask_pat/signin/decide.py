@@ -125,7 +125,17 @@ def database_error_response(error: Exception) -> Response:
 
 def _after_request(response: Response) -> Response:
     state = _state()
-    if state is not None and state.authenticated:
+    if state is None or state.credential is None:
+        return response
+    # One token's answer is for its holder alone: no shared HTTP cache may keep it, or hand
+    # it to a request with another Authorization header.
+    response.vary.add("Authorization")
+    cache_control = response.cache_control
+    if not cache_control.no_store:
+        cache_control.public = False
+        cache_control.s_maxage = None
+        cache_control.private = True
+    if state.authenticated:
         token = state.token
         if token.expires_at is not None:
             response.headers["PAT-Expiration"] = token.expires_at.isoformat(timespec="seconds")

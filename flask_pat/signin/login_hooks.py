@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from flask_login import LoginManager
 
 from . import sessions
-from .challenges import unauthorized_response
+from .challenges import unauthorized_response, wants_html
+from .marking import route_accepts_tokens
 from .state import claimed, current
 
 
@@ -34,7 +36,12 @@ def wrap(login_manager: LoginManager, decide: Callable[[], Any]) -> None:
 
     def _unauthorized() -> Any:
         state = current()
-        if state is None or state.credential is None:
+        if state is None:
+            return unauthorized()
+        if state.credential is None:
+            if api_client_on_token_route():
+                # An API client gets a challenge it can act on, not the HTML login page.
+                return unauthorized_response()
             return unauthorized()
         return unauthorized_response(state.refusal)
 
@@ -48,3 +55,10 @@ def wrap(login_manager: LoginManager, decide: Callable[[], Any]) -> None:
     login_manager.unauthorized = _unauthorized
     login_manager.needs_refresh = _needs_refresh
     login_manager._pat_wrapped = True
+
+
+def api_client_on_token_route() -> bool:
+    """Whether the current request comes from an API client (its ``Accept`` does not name
+    ``text/html``) to a route that accepts tokens."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return not wants_html() and route_accepts_tokens(app)

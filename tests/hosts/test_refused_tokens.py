@@ -142,3 +142,32 @@ def test_a_token_beside_a_cookie_decides_alone(host: Flask) -> None:
 
     # bob is still signed in afterwards, and his session still holds his data.
     assert bob.get("/api/me").get_json() == before
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_an_api_client_without_a_credential_gets_401_json_not_the_login_page(
+    host: Flask, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    client = host.test_client()
+    for path in ("/marked", "/api/me", "/api/fresh"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401, (path, response.location)
+        assert response.is_json, path
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    # Where tokens are not accepted, the host's own answer stays.
+    private = client.get("/private", headers=headers)
+    if host.login_manager.login_view:  # type: ignore[attr-defined]
+        assert private.status_code == 302
+
+
+def test_a_browser_without_a_credential_still_goes_to_the_login_page(host: Flask) -> None:
+    response = host.test_client().get("/api/me", headers={"Accept": BROWSER_ACCEPT})
+    if host.login_manager.login_view:  # type: ignore[attr-defined]
+        assert response.status_code == 302
+        assert response.location.startswith("/login")
+    else:
+        assert response.status_code == 401
