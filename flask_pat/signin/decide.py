@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import database_errors, signals
 from ..errors import Rejected, database_message, error_body
 from ..i18n import gettext as _
-from . import credentials, login_hooks, lookup, sessions, writes
+from . import adapters, credentials, login_hooks, lookup, sessions, writes
 from . import csrf as host_csrf
 from .marking import route_accepts_tokens
 from .state import RequestAuth, claimed
@@ -93,6 +93,8 @@ def _before_request() -> Response | None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sessions.wrap(app)
     host_csrf.wrap(app, decide)
+    adapters.keep_request_loader(app, _make_request_loader)
+    adapters.wrap_flask_security(app)
     state = _state()
     if state is None or state.credential is None:
         return None

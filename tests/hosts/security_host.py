@@ -51,6 +51,22 @@ def api_notes() -> Any:
     return {"user": current_user.email, "notes": []}
 
 
+# recipe: auth_required start
+@api.get("/account")
+@auth_required("session", "token")  # "token" is what lets a personal access token in
+def api_account() -> Any:
+    return {"user": current_user.email, "token": current_token.name if current_token else None}
+
+
+@api.get("/account/recovery-codes")
+@auth_required("session", "token", within=5)  # needs a fresh sign-in: never a token
+def api_recovery_codes() -> Any:
+    return {"codes": ["1234-5678"]}
+
+
+# recipe: auth_required end
+
+
 def create_app(database_url: str) -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -60,6 +76,8 @@ def create_app(database_url: str) -> Flask:
         SECURITY_PASSWORD_SALT="security-host-salt",
         # Fast for tests; a real host keeps the default (argon2 or bcrypt).
         SECURITY_PASSWORD_HASH="plaintext",
+        # Flask-Security's own tokens count as fresh: a personal access token still never does.
+        SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN=True,
         PAT_SCOPES={"notes:read": "Read notes"},
     )
     db.init_app(app)

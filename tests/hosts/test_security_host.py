@@ -95,3 +95,87 @@ def test_neither_token_passes_for_the_other(host: Flask) -> None:
     response = client.get("/api/me", headers=bearer(fs_token))
     assert response.status_code in (302, 401)
     assert "invalid_token" not in response.headers.get("WWW-Authenticate", "")
+
+
+def refused_secret(app: Flask, kind: str) -> str:
+    from flask_pat import tokens
+
+    if kind == "malformed":
+        return "pat_thisIsNotAToken"
+    if kind == "unknown":
+        return tokens.generate("pat")
+    api = ApiClient(sign_in(app), "/settings/tokens")
+    created = api.create(kind)
+    if kind == "revoked":
+        assert api.post(f"/tokens/{created['token']['id']}/revoke").status_code == 200
+    if kind == "inactive user":
+        with app.app_context():
+            user = security_host.user_datastore.find_user(email="ada@example.com")
+            security_host.user_datastore.deactivate_user(user)
+            security_host.db.session.commit()
+    return str(created["secret"])
+
+
+@pytest.mark.parametrize("kind", ["malformed", "unknown", "revoked", "inactive user"])
+@pytest.mark.parametrize("accept", ["*/*", "text/html,application/xhtml+xml"])
+def test_a_refused_token_gets_flask_pats_401_on_auth_required_routes(
+    host: Flask, kind: str, accept: str
+) -> None:
+    secret = refused_secret(host, kind)
+    response = host.test_client().get("/api/account", headers={**bearer(secret), "Accept": accept})
+    assert response.status_code == 401, response.location
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer realm="api", error="invalid_token"'), challenge
+    assert kind.split()[-1] in challenge.lower()
+
+
+def test_a_valid_token_on_a_route_that_does_not_accept_tokens_gets_401_json(
+    host: Flask,
+) -> None:
+    secret = ApiClient(sign_in(host), "/settings/tokens").create("ci")["secret"]
+    client = host.test_client()
+    # auth_required("token") outside the routes opened to tokens.
+    response = client.get("/fs/me", headers={**bearer(secret), "Accept": "text/html"})
+    assert response.status_code == 401, response.location
+    assert "does not accept personal access tokens" in response.headers["WWW-Authenticate"]
+    # On the routes opened to tokens, auth_required lets it in.
+    account = client.get("/api/account", headers=bearer(secret))
+    assert account.get_json() == {"user": "ada@example.com", "token": "ci"}
+
+
+def test_a_token_is_never_fresh_even_where_flask_security_tokens_are(host: Flask) -> None:
+    assert host.config["SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN"] is True
+    secret = ApiClient(sign_in(host), "/settings/tokens").create("ci")["secret"]
+    for accept in ("*/*", "text/html"):
+        response = host.test_client().get(
+            "/api/account/recovery-codes", headers={**bearer(secret), "Accept": accept}
+        )
+        assert response.status_code == 401, response.location
+        assert "fresh sign-in" in response.headers["WWW-Authenticate"]
+        assert "1234-5678" not in response.get_data(as_text=True)
+    # A person who just signed in is fresh.
+    fresh = sign_in(host).get("/api/account/recovery-codes")
+    assert fresh.status_code == 200
+
+
+def test_a_request_loader_registered_after_init_app_keeps_tokens_working(
+    host: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = ApiClient(sign_in(host), "/settings/tokens").create("ci")["secret"]
+    seen: list[str | None] = []
+
+    # As a host's test helper does, after everything was set up.
+    @host.login_manager.request_loader  # type: ignore[attr-defined]
+    def late_loader(request: Any) -> Any:
+        seen.append(request.headers.get("X-Api-Key"))
+        return None
+
+    client = host.test_client()
+    with caplog.at_level("WARNING", logger="flask_pat"):
+        response = client.get("/api/account", headers=bearer(secret))
+    assert response.get_json() == {"user": "ada@example.com", "token": "ci"}
+    assert "request loader was registered after pat.init_app()" in caplog.text
+    # The late loader still runs for requests that carry no personal access token.
+    client.get("/api/account", headers={"X-Api-Key": "k"})
+    assert "k" in seen
