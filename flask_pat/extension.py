@@ -135,6 +135,20 @@ class PersonalAccessTokens:
             marking.accepts_tokens(read=read, write=write)(target)  # type: ignore[type-var]
         return target
 
+    def verify_token(self, token: str) -> Any:
+        """For a host's own auth library (Flask-HTTPAuth's ``@auth.verify_token``): the user
+        a personal access token signs in, or ``None`` where ``token`` is not one (the host's
+        own token, for the host to look up)::
+
+            @token_auth.verify_token
+            def verify_token(token):
+                return pat.verify_token(token) or User.query.filter_by(api_token=token).first()
+
+        The route then accepts personal access tokens. A refused one gets flask-pat's 401
+        saying why; a token using an unsafe method where no scope names it, 403.
+        """
+        return decide.accept_here(token)
+
     def ide_format(self, fmt: IdeFormat) -> IdeFormat:
         """Offer another IDE settings format on the page and in the API; returns ``fmt``."""
         self.extra_ide_formats[fmt.id] = fmt

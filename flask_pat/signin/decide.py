@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, current_app, jsonify, request
+from flask import Flask, Request, abort, current_app, jsonify, request
 from flask.wrappers import Response
 from flask_login import user_loaded_from_request
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import database_errors, signals
 from ..errors import Rejected, database_message, error_body
 from ..i18n import gettext as _
-from . import adapters, credentials, login_hooks, lookup, sessions, writes
+from . import adapters, challenges, credentials, login_hooks, lookup, sessions, writes
 from . import csrf as host_csrf
 from .marking import route_accepts_tokens
 from .state import RequestAuth, claimed
@@ -47,6 +47,36 @@ def decide() -> Any:
         if state.authenticated and not state.announced:
             _announce(state, app)
     return state.user if state.authenticated else None
+
+
+def accept_here(credential: str) -> Any:
+    """The user ``credential`` signs in, where the host's own auth library hands it over
+    (Flask-HTTPAuth's ``verify_token``): the route then accepts the token, as if marked.
+
+    ``None`` where ``credential`` is not the request's flask-pat credential (the host's own
+    token); a refused token aborts with flask-pat's 401 saying why, and a token that may not
+    use this method here with 403 ``insufficient_scope``.
+    """
+    state = _state()
+    if state is None or state.credential is None or credential != state.credential:
+        return None
+    decide()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if state.error is not None:
+        abort(database_error_response(state.error))
+    if state.token is None:
+        abort(challenges.unauthorized_response(state.refusal))
+    if not state.accepted:
+        state.accepted = True
+        app.login_manager._update_request_context_with_user(state.user)
+    if not state.announced:
+        _announce(state, app)
+        if state.error is not None:
+            abort(database_error_response(state.error))
+    refused = writes.refusal(app)
+    if refused is not None:
+        abort(refused)
+    return state.user
 
 
 def _resolve(state: RequestAuth) -> None:

@@ -1,6 +1,11 @@
-"""A host whose own JSON API authenticates with Flask-HTTPAuth ``HTTPTokenAuth`` Bearer
-tokens, stored on its user rows, next to Flask-Login sessions for its HTML pages under
-``CSRFProtect``. flask-pat joins it and must leave the host's tokens alone."""
+"""A host in the shape of a well-known tutorial app: its own JSON API authenticates with
+Flask-HTTPAuth ``HTTPTokenAuth`` Bearer tokens stored on its user rows, next to Flask-Login
+sessions for its HTML pages under ``CSRFProtect``, and Flask-Babel picks the language from
+the request. flask-pat joins it: its API routes take both kinds of token, and the host's own
+tokens keep working as before.
+
+The recipe in docs/recipes/httpauth.md shows the parts between the markers.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 import flask_pat
-from flask_pat import PersonalAccessTokens, current_token
+from flask_pat import PersonalAccessTokens, current_token, token_scopes_required
 
 db = SQLAlchemy()
 csrf = CSRFProtect()
@@ -44,17 +49,22 @@ class Post(db.Model):  # type: ignore[name-defined,misc]
     body = db.Column(db.String(280), nullable=False)
 
 
+# recipe: verify_token start
 @token_auth.verify_token
 def verify_token(token: str) -> User | None:
-    if not token:
-        return None
-    return db.session.scalar(sa.select(User).filter_by(api_token=token))
+    # A personal access token first (None where it is not one), then the app's own token.
+    return pat.verify_token(token) or db.session.scalar(
+        sa.select(User).filter_by(api_token=token or None)
+    )
 
 
-#: The host's API, for its own tokens; CSRF does not apply to it.
+# recipe: verify_token end
+
+#: The host's API, for its own tokens and personal access tokens; CSRF does not apply to it.
 v1 = Blueprint("v1", __name__)
 
 
+# recipe: routes start
 @v1.get("/me")
 @token_auth.login_required
 def v1_me() -> Any:
@@ -63,12 +73,16 @@ def v1_me() -> Any:
 
 @v1.post("/posts")
 @token_auth.login_required
+@token_scopes_required("posts:write")  # personal access tokens need it; the app's own pass
 def v1_post() -> Any:
     body = str((request.get_json(silent=True) or {}).get("body", ""))
     post = Post(user_id=token_auth.current_user().id, body=body)
     db.session.add(post)
     db.session.commit()
     return {"id": post.id}, 201
+
+
+# recipe: routes end
 
 
 def select_locale() -> str | None:
@@ -82,7 +96,10 @@ def count_posts() -> int:
 def create_app(database_url: str) -> Flask:
     app = Flask(__name__)
     app.config.update(
-        TESTING=True, SECRET_KEY="httpauth-host-secret", SQLALCHEMY_DATABASE_URI=database_url
+        TESTING=True,
+        SECRET_KEY="httpauth-host-secret",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        PAT_SCOPES={"posts:write": "Write posts"},
     )
     db.init_app(app)
     csrf.init_app(app)

@@ -1,7 +1,9 @@
-"""flask-pat next to Flask-HTTPAuth Bearer tokens (SPEC section 5): a credential without
-flask-pat's prefix is not flask-pat's. The host's tokens keep working on its routes, fire
-no flask-pat signal, get no CSRF exemption, and do not sign a browser out; a flask-pat token
-on the host's HTTPAuth routes gets HTTPAuth's own answer."""
+"""flask-pat next to Flask-HTTPAuth Bearer tokens (SPEC sections 1 and 5): a credential
+without flask-pat's prefix is not flask-pat's. The host's tokens keep working on its routes,
+fire no flask-pat signal, get no CSRF exemption, and do not sign a browser out; with the
+documented ``verify_token`` line the host's HTTPAuth routes take personal access tokens too,
+``@token_scopes_required`` checks those alone, and a refused one's reason reaches the client.
+The CLI works beside the host's request-reading locale selector."""
 
 from __future__ import annotations
 
@@ -77,20 +79,55 @@ def test_host_tokens_are_not_exempt_from_csrf(host: Flask, host_token: str) -> N
     assert posts(host) == 0
 
 
-def test_a_flask_pat_token_gets_httpauths_own_401_on_its_routes(
+def test_the_hosts_httpauth_routes_take_personal_access_tokens_too(
     host: Flask, host_token: str
 ) -> None:
     api = ApiClient(signed_in(host), "/settings/tokens")
-    secret = api.create("ci")["secret"]
+    reader = api.create("reader")["secret"]
+    writer = api.create("writer", scopes=["posts:write"])["secret"]
     client = host.test_client()
-    assert client.get("/pat/whoami", headers=bearer(secret)).get_json() == {
+    assert client.get("/pat/whoami", headers=bearer(reader)).get_json() == {
         "user": "ada",
-        "token": "ci",
+        "token": "reader",
     }
-    response = client.get("/api/v1/me", headers=bearer(secret))
+    with SignalLog().listening() as log:
+        me = client.get("/api/v1/me", headers=bearer(reader))
+    assert me.status_code == 200 and me.get_json() == {"user": "ada"}
+    assert [name for name, _ in log.sent] == ["token_authenticated"]
+    # token_scopes_required: a token needs the scope to write; the host's tokens pass.
+    refused = client.post("/api/v1/posts", json={"body": "no"}, headers=bearer(reader))
+    assert refused.status_code == 403
+    assert 'scope="posts:write"' in refused.headers["WWW-Authenticate"]
+    assert posts(host) == 0
+    created = client.post("/api/v1/posts", json={"body": "yes"}, headers=bearer(writer))
+    assert created.status_code == 201
+    by_host_token = client.post("/api/v1/posts", json={"body": "h"}, headers=bearer(host_token))
+    assert by_host_token.status_code == 201
+    assert posts(host) == 2
+
+
+@pytest.mark.parametrize("kind", ["malformed", "unknown", "revoked"])
+def test_a_refused_token_gets_its_reason_on_httpauth_routes(
+    host: Flask, host_token: str, kind: str
+) -> None:
+    from flask_pat import tokens
+
+    api = ApiClient(signed_in(host), "/settings/tokens")
+    secret = {"malformed": "pat_thisIsNotAToken", "unknown": tokens.generate("pat")}.get(kind)
+    if secret is None:
+        created = api.create("ci")
+        assert api.post(f"/tokens/{created['token']['id']}/revoke").status_code == 200
+        secret = created["secret"]
+    response = host.test_client().get("/api/v1/me", headers=bearer(secret))
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Bearer realm="Authentication Required"'
-    assert response.get_data(as_text=True) == "Unauthorized Access"
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer realm="api", error="invalid_token"'), challenge
+    assert kind in challenge.lower()
+    # With no credential at all, HTTPAuth answers as it always did.
+    plain = host.test_client().get("/api/v1/me")
+    assert plain.status_code == 401
+    assert plain.get_data(as_text=True) == "Unauthorized Access"
 
 
 def test_a_browser_sending_the_host_header_stays_signed_in(host: Flask, host_token: str) -> None:
