@@ -61,6 +61,11 @@ PAT_EXPIRY_NOTICES = (30, 7, 1)
 PAT_ADMIN: Any = None
 #: ``flask pat prune`` also deletes audit events older than this.
 PAT_EVENT_RETENTION = timedelta(days=365)
+#: Where a signed-out browser on the page is sent (a URL or an endpoint); ``None``: the
+#: host's ``login_view``.
+PAT_LOGIN_URL: str | None = None
+#: The token cache: ``None``, ``"postgresql"``, or a ``redis://`` URL.
+PAT_CACHE: str | None = None
 #: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.
 PAT_SECRET_SCANNING_KEYS_URL: str | None = None
 

@@ -8,6 +8,7 @@ doing something else (``PAT_AUTH_SCHEMES = "Bearer"`` would accept ``r <token>``
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -18,6 +19,8 @@ from .config import DEFAULTS, HARD_MAX_LIFETIME
 from .ide import BUILTIN_FORMATS
 from .model import SCOPE_TEXT_LENGTH
 from .tokens import PREFIX_PATTERN
+
+logger = logging.getLogger(__name__)
 
 #: What a scope name may be: it is stored space-separated, and read in headers.
 SCOPE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -231,6 +234,29 @@ def _url(key: str, value: Any, schemes: tuple[str, ...], example: str) -> None:
         raise SettingError(key, f"expected a URL without spaces; got {value!r}.")
 
 
+def _login_url(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+        raise SettingError(
+            "PAT_LOGIN_URL",
+            f"expected the URL of the sign-in page ('/login', 'https://sso.example.com/login')"
+            f" or an endpoint name ('auth.login'), or None for the login_view; got {value!r}.",
+        )
+
+
+def _cache(value: Any) -> None:
+    if value is None or value == "postgresql":
+        return
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("redis", "rediss") or not (parts.netloc or parts.path):
+        raise SettingError(
+            "PAT_CACHE",
+            f"expected None (no cache), 'postgresql' (LISTEN/NOTIFY on the app's PostgreSQL"
+            f" database) or a Redis URL such as 'redis://localhost:6379/0'; got {value!r}.",
+        )
+
+
 def _integrations(value: Any) -> None:
     if callable(value):
         return
@@ -315,6 +341,8 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_EXPIRY_NOTICES": lambda v, c: _expiry_notices(v),
     "PAT_ADMIN": lambda v, c: _callable_or_none("PAT_ADMIN", v, "(user) returning True or False"),
     "PAT_EVENT_RETENTION": lambda v, c: _span("PAT_EVENT_RETENTION", v, zero=False),
+    "PAT_LOGIN_URL": lambda v, c: _login_url(v),
+    "PAT_CACHE": lambda v, c: _cache(v),
     "PAT_SECRET_SCANNING_KEYS_URL": lambda v, c: _url(
         "PAT_SECRET_SCANNING_KEYS_URL",
         v,
@@ -350,14 +378,21 @@ def fit_default_expiration(config: dict[str, Any]) -> None:
 def check(config: Mapping[str, Any]) -> None:
     """Raise :class:`SettingError` for the first ``PAT_*`` setting flask-pat cannot use.
 
-    A key that looks like a misspelt setting (``PAT_SCOPE``) is refused too, since it would
-    otherwise be ignored without a word.
+    A ``PAT_*`` key that looks like a misspelt setting (``PAT_SCOPE``) is refused too, and
+    one close to no real key is named in a warning, since either would otherwise be ignored
+    without a word.
     """
     for key in config:
         if key.startswith("PAT_") and key not in DEFAULTS:
             close = difflib.get_close_matches(key, DEFAULTS, n=1, cutoff=0.85)
             if close:
                 raise SettingError(key, f"flask-pat has no such setting: did you mean {close[0]}?")
+            # Too far from any real key to be a typo: maybe the host's own setting.
+            logger.warning(
+                "flask-pat: %s is no flask-pat setting, and is ignored by it; if it is meant"
+                " for flask-pat, see the configuration page for the keys it knows.",
+                key,
+            )
     for key, checker in CHECKS.items():
         if key in config:
             checker(config[key], config)

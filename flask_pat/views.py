@@ -16,6 +16,7 @@ from .api import admin, history, ide, leaks, meta, self_token, tokens  # noqa: F
 from .api import bp as api_bp
 from .config import PAGE_SIZES
 from .listing import STATUSES
+from .signin.login_page import ask_to_sign_in
 from .signin.lookup import allowed
 from .signin.marking import current_token
 
@@ -85,7 +86,7 @@ def host_context() -> dict[str, Any]:
 def page() -> ResponseReturnValue:
     """The page where a signed-in user manages their tokens."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+        return ask_to_sign_in()
     if not allowed(current_user._get_current_object()):
         abort(403)
     not_installed = database_errors.page_not_installed()
@@ -106,7 +107,7 @@ def page() -> ResponseReturnValue:
 def admin_page() -> ResponseReturnValue:
     """The admin inventory page: 403 for anyone who is not an administrator."""
     if not current_token and not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+        return ask_to_sign_in()
     gettext, catalog = page_i18n()
     if current_token or not inventory.is_admin(current_user):
         context = page_context(gettext("Not allowed"), gettext, catalog)

@@ -57,6 +57,8 @@ GOOD = [
     {"PAT_CLI_USER_LOOKUP": lambda text: None, "PAT_ADMIN": lambda user: False},
     {"PAT_URL_PREFIX": "/me/tokens", "PAT_TABLE_NAME": "api_token"},
     {"PAT_BASE_TEMPLATE": "layout.html", "PAT_RECORD_USAGE": False},
+    {"PAT_LOGIN_URL": "/login/", "PAT_CACHE": "redis://127.0.0.1:6379/0"},
+    {"PAT_LOGIN_URL": "https://sso.example.com/login"},
     # A host setting that merely starts with PAT_ is the host's business.
     {"PAT_TIENT_PORTAL_URL": "https://example.com"},
 ]
@@ -65,6 +67,21 @@ GOOD = [
 @pytest.mark.parametrize("config", GOOD)
 def test_good_settings_pass(config: dict[str, Any]) -> None:
     _init(**config)
+
+
+@pytest.mark.parametrize(
+    "value", [None, "postgresql", "redis://127.0.0.1:6379/0", "rediss://cache.example.com"]
+)
+def test_the_cache_settings_accepted_values_pass(value: Any) -> None:
+    _init(PAT_CACHE=value)
+
+
+def test_a_pat_key_close_to_no_setting_is_named_in_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="flask_pat"):
+        _init(PAT_TIENT_PORTAL_URL="https://example.com")
+    assert "PAT_TIENT_PORTAL_URL is no flask-pat setting" in caplog.text
 
 
 BAD = [
@@ -113,6 +130,11 @@ BAD = [
     ("PAT_EXPIRY_NOTICES", (30, 0), ["whole numbers from 1"]),
     ("PAT_EXPIRY_NOTICES", 7, ["list or tuple of days"]),
     ("PAT_SCOPE", {"read": "Read"}, ["did you mean PAT_SCOPES?"]),
+    ("PAT_CACHE", "bogus-value", ["None", "'postgresql'", "redis://"]),
+    ("PAT_CACHE", "memcached://localhost", ["Redis URL"]),
+    ("PAT_CACHE", True, ["'postgresql'"]),
+    ("PAT_LOGIN_URL", "", ["URL of the sign-in page", "endpoint name"]),
+    ("PAT_LOGIN_URL", 42, ["or None"]),
 ]
 
 

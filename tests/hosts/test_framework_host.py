@@ -136,13 +136,15 @@ def test_a_token_does_not_open_the_frameworks_role_checked_views(host: Flask) ->
         "admin-token", scopes=["reports:read"]
     )["secret"]
     client = host.test_client()
-    assert client.get("/users/", headers=bearer(secret)).status_code == 401
+    # Anonymous there: the framework sends the request to its own login page.
+    users = client.get("/users/", headers=bearer(secret))
+    assert users.status_code == 302 and users.location.startswith("/login")
     created = client.post(
         "/users/add",
         data={"username": "mallory", "password": "x", "role": "Admin"},
         headers=bearer(secret),
     )
-    assert created.status_code in (400, 401)
+    assert created.status_code in (302, 400, 401)
     api = client.post(
         "/api/v1/users/",
         json={"username": "mallory", "password": "x", "role": "Admin"},
@@ -153,3 +155,25 @@ def test_a_token_does_not_open_the_frameworks_role_checked_views(host: Flask) ->
     # The administrator's own browser still gets there; a guest does not.
     assert sign_in(host).get("/users/").status_code == 200
     assert sign_in(host, "guest").get("/users/").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["/settings/tokens/", "/settings/tokens/admin/"])
+def test_a_signed_out_browser_goes_to_pat_login_url(host: Flask, page: str) -> None:
+    response = host.test_client().get(page, headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+    assert page in response.location.replace("%2F", "/")
+
+
+@pytest.mark.parametrize("page", ["/settings/tokens/", "/settings/tokens/admin/"])
+def test_without_pat_login_url_a_login_view_naming_no_endpoint_gets_a_401_page(
+    host: Flask, page: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    host.config["PAT_LOGIN_URL"] = None
+    assert host.login_manager.login_view == "login"  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="flask_pat"):
+        response = host.test_client().get(page, headers={"Accept": "text/html"})
+    assert response.status_code == 401
+    assert "Sign in" in response.get_data(as_text=True)
+    assert "PAT_LOGIN_URL" in caplog.text
+    assert "'login' names no endpoint" in caplog.text
