@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import click
 import sqlalchemy as sa
 from flask import current_app, jsonify
 from flask.wrappers import Response
@@ -59,10 +60,26 @@ def _table_named(error: BaseException) -> str:
 
 
 def create_command() -> str:
-    """How this app creates its tables: Flask-Migrate's upgrade, or ``db.create_all()``."""
+    """How this app creates its tables: for tables on a framework's own ``MetaData``
+    (``metadata=``), the framework's ``create-db`` command or that metadata's
+    ``create_all``; else Flask-Migrate's upgrade, or ``db.create_all()``."""
+    if current_app.extensions["pat"].metadata is not None:
+        command = _framework_create_db()
+        if command is not None:
+            return command
+        return "<metadata>.create_all(db.engine), with the MetaData passed as metadata="
     if "migrate" in current_app.extensions:
         return "flask db upgrade"
     return "db.create_all() (or flask db upgrade, with Flask-Migrate)"
+
+
+def _framework_create_db() -> str | None:
+    """``flask <group> create-db`` where an app framework registered one (Flask-AppBuilder's
+    ``flask fab create-db``)."""
+    for name, command in current_app.cli.commands.items():
+        if isinstance(command, click.Group) and "create-db" in command.commands:
+            return f"flask {name} create-db"
+    return None
 
 
 def not_installed_message(error: BaseException) -> str:

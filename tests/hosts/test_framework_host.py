@@ -6,8 +6,12 @@ not open, and a nonce-based CSP (Flask-Talisman) under which the page works in C
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +20,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
-from tests.conftest import ApiClient, bearer
+from flask_pat import tokens
+from tests.conftest import ApiClient, bearer, cli_runner
 
 from . import framework_host as fw
 from .support import SignalLog, drop_all_tables, form_csrf, table_names
@@ -109,7 +114,7 @@ def test_jwt_and_personal_access_tokens_work_side_by_side(host: Flask) -> None:
     access_token = login.get_json()["access_token"]
 
     with SignalLog().listening() as log:
-        users = client.get("/api/v1/users/", headers=bearer(access_token))
+        users = client.get("/api/v1/security/users/", headers=bearer(access_token))
         # The JWT is not flask-pat's: on the integration API it signs nobody in.
         other = client.get("/integration/whoami", headers=bearer(access_token))
     assert users.status_code == 200
@@ -124,10 +129,10 @@ def test_jwt_and_personal_access_tokens_work_side_by_side(host: Flask) -> None:
         "token": "reports",
     }
     assert client.get("/integration/reports", headers=bearer(secret)).status_code == 200
-    # The PAT is not a JWT: the framework's REST API answers with its own 401.
-    refused = client.get("/api/v1/users/", headers=bearer(secret))
-    assert refused.status_code == 401
-    assert refused.get_json() == {"msg": "Missing or bad JWT"}
+    # The framework's REST API is opened to tokens with users:read, which this one lacks.
+    refused = client.get("/api/v1/security/users/", headers=bearer(secret))
+    assert refused.status_code == 403
+    assert 'scope="users:read"' in refused.headers["WWW-Authenticate"]
 
 
 def test_a_token_does_not_open_the_frameworks_role_checked_views(host: Flask) -> None:
@@ -146,11 +151,11 @@ def test_a_token_does_not_open_the_frameworks_role_checked_views(host: Flask) ->
     )
     assert created.status_code in (302, 400, 401)
     api = client.post(
-        "/api/v1/users/",
+        "/api/v1/security/users/",
         json={"username": "mallory", "password": "x", "role": "Admin"},
         headers=bearer(secret),
     )
-    assert api.status_code == 401
+    assert api.status_code == 403
     assert user_count(host) == 2
     # The administrator's own browser still gets there; a guest does not.
     assert sign_in(host).get("/users/").status_code == 200
@@ -177,3 +182,101 @@ def test_without_pat_login_url_a_login_view_naming_no_endpoint_gets_a_401_page(
     assert "Sign in" in response.get_data(as_text=True)
     assert "PAT_LOGIN_URL" in caplog.text
     assert "'login' names no endpoint" in caplog.text
+
+
+def test_a_read_scoped_token_cannot_create_an_administrator(host: Flask) -> None:
+    api = ApiClient(sign_in(host), "/settings/tokens")
+    reader = api.create("contacts", scopes=["contacts:read"])["secret"]
+    writer = api.create("provisioning", scopes=["users:write"])["secret"]
+    client = host.test_client()
+    mallory = {"username": "mallory", "password": "x", "role": "Admin"}
+    refused = client.post("/api/v1/security/users/", json=mallory, headers=bearer(reader))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "insufficient_scope"
+    assert 'scope="users:write"' in refused.headers["WWW-Authenticate"]
+    assert user_count(host) == 2
+    # A token given the write scope may, and the framework's role check still applies.
+    assert client.get("/api/v1/security/users/", headers=bearer(writer)).status_code == 200
+    created = client.post("/api/v1/security/users/", json=mallory, headers=bearer(writer))
+    assert created.status_code == 201
+    assert user_count(host) == 3
+    guest = ApiClient(sign_in(host, "guest"), "/settings/tokens").create(
+        "guest", scopes=["users:write"]
+    )["secret"]
+    eve = {"username": "eve", "password": "x", "role": "Admin"}
+    assert (
+        client.post("/api/v1/security/users/", json=eve, headers=bearer(guest)).status_code == 403
+    )
+    assert user_count(host) == 3
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def flask_db(cwd: Path, database_url: str, *args: str) -> str:
+    """``flask db ...`` in a subprocess, as a developer types it."""
+    env = {
+        **os.environ,
+        "FLASK_APP": f"tests.hosts.framework_host:create_app({database_url!r})",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "db", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"flask db {args}: {result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def test_migrations_target_the_frameworks_metadata(database_url: str, tmp_path: Path) -> None:
+    drop_all_tables(database_url)
+    try:
+        flask_db(tmp_path, database_url, "init")
+        env_py = tmp_path / "migrations" / "env.py"
+        source = env_py.read_text()
+        assert "def get_metadata():\n" in source
+        # The one change the recipe makes to the generated env.py.
+        env_py.write_text(
+            source.replace(
+                "def get_metadata():\n",
+                "def get_metadata():\n"
+                "    from tests.hosts.framework_host import migration_metadata\n"
+                "    return migration_metadata()\n",
+            )
+        )
+        flask_db(tmp_path, database_url, "migrate", "-m", "framework and tokens")
+        (script,) = (tmp_path / "migrations" / "versions").glob("*.py")
+        text = script.read_text()
+        assert "op.create_table('fw_user'" in text
+        assert "op.create_table('personal_access_token'" in text
+        flask_db(tmp_path, database_url, "upgrade")
+        assert {"fw_user", "personal_access_token"} <= table_names(database_url)
+        flask_db(tmp_path, database_url, "downgrade")
+        assert not {"fw_user", "personal_access_token"} & table_names(database_url)
+        flask_db(tmp_path, database_url, "upgrade")
+        flask_db(tmp_path, database_url, "check")
+    finally:
+        drop_all_tables(database_url)
+
+
+def test_before_create_db_the_advice_names_the_frameworks_command(database_url: str) -> None:
+    drop_all_tables(database_url)
+    app = fw.create_app(database_url)
+    app.config["TESTING"] = True
+    try:
+        response = app.test_client().get(
+            "/settings/tokens/api/tokens/self", headers=bearer(tokens.generate("pat"))
+        )
+        assert response.status_code == 503
+        message = response.get_json()["error"]["message"]
+        assert "personal_access_token" in message and "flask fw create-db" in message
+        with app.app_context():
+            result = cli_runner(app).invoke(args=["pat", "list"])
+        assert result.exit_code == 1
+        assert "flask fw create-db" in result.stderr
+    finally:
+        dispose(app, database_url)

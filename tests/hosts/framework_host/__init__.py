@@ -31,6 +31,7 @@ from flask import (
 )
 from flask.cli import AppGroup
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
@@ -89,8 +90,9 @@ def has_role(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-def jwt_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The framework's REST authentication: ``Authorization: Bearer <JWT>``."""
+def protect(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The framework's REST authentication, as Flask-AppBuilder's ``@protect()``:
+    ``Authorization: Bearer <JWT>``, or whoever Flask-Login signed in (browser login)."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -100,6 +102,8 @@ def jwt_required(view: Callable[..., Any]) -> Callable[..., Any]:
                 raise jwt.InvalidTokenError("no bearer token")
             claims = jwt.decode(credentials, current_app.config["SECRET_KEY"], ["HS256"])
         except jwt.InvalidTokenError:
+            if current_user.is_authenticated:
+                return view(*args, **kwargs)
             return jsonify(msg="Missing or bad JWT"), 401
         user = current_app.extensions["fw"].db.session.get(User, int(claims["sub"]))
         if user is None:
@@ -110,6 +114,13 @@ def jwt_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+class SecurityManager:
+    """The framework's security manager, as ``appbuilder.sm``: it owns the user model."""
+
+    user_model = User
+    role_model = Role
+
+
 class AppFramework:
     """The framework's entry point, as ``AppBuilder(app, db.session)`` is."""
 
@@ -118,6 +129,7 @@ class AppFramework:
 
     def __init__(self) -> None:
         self.db: SQLAlchemy = None  # type: ignore[assignment]
+        self.sm = SecurityManager()
 
     def init_app(self, app: Flask, db: SQLAlchemy) -> None:
         self.db = db
@@ -207,16 +219,16 @@ def rest_login() -> Any:
     return {"access_token": appbuilder.create_access_token(user)}
 
 
-@rest.get("/users/")
-@jwt_required
+@rest.get("/security/users/")
+@protect
 @has_role("Admin")
 def rest_users() -> Any:
     users = appbuilder.db.session.scalars(sa.select(User).order_by(User.id))
     return {"result": [u.username for u in users]}
 
 
-@rest.post("/users/")
-@jwt_required
+@rest.post("/security/users/")
+@protect
 @has_role("Admin")
 def rest_add_user() -> Any:
     data = request.get_json(silent=True) or {}
@@ -239,6 +251,7 @@ def create_db() -> None:
 db = SQLAlchemy()
 csrf = CSRFProtect()
 talisman = Talisman()
+migrate = Migrate()
 pat = PersonalAccessTokens()
 
 #: The app's integration API, which flask-pat tokens may call.
@@ -257,6 +270,16 @@ def reports() -> Any:
     return {"user": current_user.username, "reports": []}
 
 
+# recipe: migrations start
+def migration_metadata() -> sa.MetaData:
+    """What the app's Alembic environment compares with the database: the framework's
+    MetaData, which holds the framework's tables and flask-pat's (not ``db.metadata``)."""
+    return Base.metadata
+
+
+# recipe: migrations end
+
+
 def template_context() -> dict[str, Any]:
     """What the framework's templates need, as its own views pass it."""
     return {"base_template": appbuilder.base_template, "appbuilder": appbuilder}
@@ -264,15 +287,26 @@ def template_context() -> dict[str, Any]:
 
 def create_app(database_url: str) -> Flask:
     app = Flask(__name__)
+    # recipe: settings start
     app.config.update(
         SECRET_KEY="framework-host-secret-of-at-least-32-bytes",
         SQLALCHEMY_DATABASE_URI=database_url,
+        # The page inside the framework's layout, with what its templates need.
         PAT_BASE_TEMPLATE="fw/base.html",
         PAT_TEMPLATE_CONTEXT=template_context,
         # The framework's login_view names no endpoint: say where its sign-in page is.
         PAT_LOGIN_URL="/login",
-        PAT_SCOPES={"reports:read": "Read reports"},
+        # The framework's roles decide who holds tokens and who sees everyone's.
+        PAT_USER_ALLOWED=lambda user: user.role.name in ("Admin", "Public"),
+        PAT_ADMIN=lambda user: user.role.name == "Admin",
+        PAT_SCOPES={
+            "reports:read": "Read reports",
+            "contacts:read": "Read contacts",
+            "users:read": "List users",
+            "users:write": "Create and change users",
+        },
     )
+    # recipe: settings end
     db.init_app(app)
     csrf.init_app(app)
     talisman.init_app(
@@ -286,8 +320,13 @@ def create_app(database_url: str) -> Flask:
         },
         content_security_policy_nonce_in=["script-src"],
     )
-    appbuilder.init_app(app, db)
-    pat.init_app(app, db=db, user_model=User, metadata=Base.metadata)
+    # recipe: wiring start
+    appbuilder.init_app(app, db)  # the framework makes its LoginManager: flask-pat comes after
+    pat.init_app(app, db=db, user_model=appbuilder.sm.user_model, metadata=Base.metadata)
+    # The framework's REST API checks roles, not scopes: say which scopes let a token in.
+    pat.accepts_tokens("fw_api", read="users:read", write="users:write")
+    # recipe: wiring end
+    migrate.init_app(app, db)
 
     app.register_blueprint(integration, url_prefix="/integration")
     pat.accepts_tokens(integration)
