@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -88,7 +88,10 @@ def page() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return ask_to_sign_in()
     if not allowed(current_user._get_current_object()):
-        abort(403)
+        gettext, catalog = page_i18n()
+        context = page_context(gettext("Not allowed"), gettext, catalog)
+        body = render_template("pat/not_allowed.html", **context)
+        return body, 403, {"Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN"}
     not_installed = database_errors.page_not_installed()
     if not_installed is not None:
         return not_installed

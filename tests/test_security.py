@@ -586,7 +586,8 @@ def test_refused_tokens_get_401_json_never_a_redirect(
     assert response.is_json
     assert how in challenge(response)
     # A browser without a token is still sent to sign in.
-    assert routed.test_client().get(path).status_code == 302
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    assert routed.test_client().get(path, headers=browser).status_code == 302
 
 
 def test_class_based_views_and_blueprints_named_by_string(

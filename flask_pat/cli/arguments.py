@@ -162,7 +162,11 @@ def find_user(raw: str) -> Any:
                 )
             )
         raise CommandError(
-            _("No user with id %(id)s: check the id (the user's primary key).", id=repr(raw))
+            _(
+                "No user with id %(id)s: --user takes the user's primary key. To name users by"
+                " email or username too, set PAT_CLI_USER_LOOKUP.",
+                id=repr(raw),
+            )
         )
     return user
 

@@ -40,6 +40,7 @@ def test_without_a_lookup_only_the_primary_key(app: Flask, user: Any) -> None:
     result = _run(app, "create", "--user", "ada@example.com", "--name", "ci")
     assert result.exit_code == 2
     assert "No user with id 'ada@example.com'" in result.stderr
+    assert "set PAT_CLI_USER_LOOKUP" in result.stderr
     assert _run(app, "create", "--user", str(user.id), "--name", "ci").exit_code == 0
 
 

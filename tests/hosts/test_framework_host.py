@@ -90,7 +90,8 @@ def test_the_page_renders_in_the_framework_layout_with_the_csp_nonce(host: Flask
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     # The framework's layout, fed by PAT_TEMPLATE_CONTEXT, with flask-pat's title.
-    assert "<title>Personal access tokens - Zoo Admin</title>" in html
+    # Its <title> comes from a page_title block, which flask-pat's page fills.
+    assert "<title>Personal access tokens</title>" in html
     assert '<span class="fw-user">admin</span>' in html
     assert '<a href="/settings/tokens/">Access tokens</a>' in html
     # Every script and stylesheet carries the nonce of this response's policy.
@@ -280,3 +281,17 @@ def test_before_create_db_the_advice_names_the_frameworks_command(database_url: 
         assert "flask fw create-db" in result.stderr
     finally:
         dispose(app, database_url)
+
+
+def test_a_user_the_roles_refuse_sees_a_403_inside_the_layout(host: Flask) -> None:
+    with host.app_context():
+        fw.appbuilder.add_user("viewer", "viewer-password", "Viewer")
+    response = sign_in(host, "viewer").get("/settings/tokens/")
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert '<span class="fw-user">viewer</span>' in html
+    assert "<title>Not allowed</title>" in html
+    assert "may not use personal access tokens" in html
+    # The administrator role opens the inventory; the others get its 403 page.
+    assert sign_in(host).get("/settings/tokens/admin/").status_code == 200
+    assert sign_in(host, "guest").get("/settings/tokens/admin/").status_code == 403
