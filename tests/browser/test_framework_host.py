@@ -1,5 +1,8 @@
-"""The app-framework host of tests/hosts under its nonce-based CSP (Flask-Talisman): the
-tokens page, inside the framework's layout, loads its token list in Chromium."""
+"""The app-framework host of tests/hosts in Chromium (its other tests are in
+tests/hosts/test_framework_host.py; this one stays here, with the browser fixtures and the
+browser marker): under its nonce-based CSP (Flask-Talisman) the tokens page, inside the
+framework's layout, loads its token list and keeps its own gutter in a container-less
+<main>."""
 
 from __future__ import annotations
 
@@ -51,6 +54,9 @@ def test_the_page_loads_its_tokens_in_chromium_under_the_nonce_csp(
                 expect(page.get_by_text("Loading tokens")).to_have_count(0)
                 expect(page.get_by_text("nightly export")).to_be_visible()
                 expect(page.get_by_role("button", name="New token")).to_be_enabled()
+                # The framework's <main> has no container: the widget keeps a gutter.
+                box = page.get_by_role("heading", level=1).bounding_box()
+                assert box is not None and box["x"] >= 24, box
                 problems.check()
             finally:
                 context.close()
