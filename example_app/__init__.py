@@ -246,8 +246,8 @@ def create_note() -> Any:
 
 
 @api.delete("/notes/<int:note_id>")
+@accepts_tokens(read="notes:read", write="notes:write")  # a token with notes:write may delete
 @login_required
-@accepts_tokens(read="notes:read", write="notes:write")
 def delete_note(note_id: int) -> Any:
     note = db.session.get(Note, note_id)
     if note is None or note.user_id != current_user.id:

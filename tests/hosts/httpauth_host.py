@@ -72,8 +72,8 @@ def v1_me() -> Any:
 
 
 @v1.post("/posts")
-@token_auth.login_required
 @token_scopes_required("posts:write")  # personal access tokens need it; the app's own pass
+@token_auth.login_required
 def v1_post() -> Any:
     body = str((request.get_json(silent=True) or {}).get("body", ""))
     post = Post(user_id=token_auth.current_user().id, body=body)
