@@ -26,6 +26,8 @@ def refusal(app: Flask) -> Response | None:
     state = current()
     if state is None or not state.authenticated:
         return None
+    if request.url_rule is None:
+        return None  # no such route or method: routing answers 404 or 405
     if OWN_TOKEN_BLUEPRINT in request.blueprints:
         return None  # the management API's own access check decides
     marking, guarded = route_rule(app)

@@ -164,6 +164,9 @@ def test_all_routes_mode_keeps_tokens_read_only_where_no_scope_is_named(
     assert refused.status_code == 403 and _code(refused) == "insufficient_scope"
     assert client.post("/scoped/", headers=bearer(secret)).status_code == 200
     assert client.post("/admin-api/users/", headers=bearer(secret)).status_code == 201
+    # A method the route does not have is routing's to answer.
+    assert client.post("/declared/", headers=bearer(secret)).status_code == 405
+    assert client.post("/nowhere/", headers=bearer(secret)).status_code == 404
 
 
 def test_marking_arguments_are_checked(host_app: Callable[..., Any]) -> None:
