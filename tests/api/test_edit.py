@@ -175,3 +175,15 @@ def test_search_takes_percent_and_underscore_literally(api: ApiClient) -> None:
     assert names_found(api, "e_c") == ["three"]
     assert names_found(api, "%") == ["one"]
     assert names_found(api, "_") == ["three"]
+
+
+def test_a_token_found_by_name_and_description_counts_once(api: ApiClient) -> None:
+    api.create("deploy one", description="deploys the site")
+    api.create("deploy two")
+    api.create("three", description="a DEPLOY key")
+    api.create("four", description="other")
+    body = api.get("/tokens", query_string={"q": "deploy", "per_page": 5}).get_json()
+    assert (body["total"], body["pages"]) == (3, 1)
+    assert sorted(item["name"] for item in body["items"]) == ["deploy one", "deploy two", "three"]
+    revoked = api.get("/tokens", query_string={"q": "deploy", "status": "revoked"}).get_json()
+    assert (revoked["total"], revoked["items"]) == (0, [])
