@@ -81,6 +81,7 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/tokens/self", "get"),
         (f"{API}/tokens/self/rotate", "post"),
         (f"{API}/tokens/{{token_id}}", "get"),
+        (f"{API}/tokens/{{token_id}}", "patch"),
         (f"{API}/tokens/{{token_id}}", "delete"),
         (f"{API}/tokens/{{token_id}}/revoke", "post"),
         (f"{API}/tokens/{{token_id}}/restore", "post"),
@@ -247,3 +248,20 @@ def test_the_document_cache_stays_small_whatever_the_forwarded_prefix(app: Flask
         assert response.status_code == 200
         assert f"/p{n}/settings/tokens/api/meta" in response.get_json()["paths"]
     assert build_spec.cache_info().currsize <= CACHED_SPECS
+
+
+def test_the_new_fields_and_bodies_are_described(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert "description" in schemas["Token"]["required"]
+    assert "description" in schemas["TokenCreate"]["properties"]
+    assert set(schemas["TokenEdit"]["properties"]) == {"name", "description"}
+    assert schemas["TokenEdit"]["minProperties"] == 1
+    assert {"total", "total_exact"} <= set(schemas["AdminTokenList"]["required"])
+    assert "total_exact" not in schemas["TokenList"]["properties"]
+    token = document["paths"][f"{API}/tokens/{{token_id}}"]
+    assert token["patch"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TokenEdit"
+    }
+    rotate = document["paths"][f"{API}/tokens/{{token_id}}/rotate"]["post"]
+    assert rotate["requestBody"]["required"] is False
+    assert "expiration" in schemas["Rotate"]["properties"]
