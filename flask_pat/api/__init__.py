@@ -27,12 +27,14 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from .. import context, database_errors, rights
+from .. import context, database_errors, reuse, rights
+from .. import tokens as token_text
 from ..errors import HTTP_MESSAGES, STATUS, PatError, error_body
 from ..i18n import gettext as _
 from ..signin import lookup as authentication
 from ..signin.challenges import insufficient_scope_response
 from ..signin.marking import current_token, unauthorized_response, uses_token
+from ..signin.state import current as request_state
 from .schemas import TokenSchema
 
 logger = logging.getLogger(__name__)
@@ -120,8 +122,18 @@ def _unexpected_error(error: Exception) -> Response:
     return error_response("internal", _("Something went wrong on our side: try again."))
 
 
+#: Routes where a rotated-out secret is not a management request (no reuse detection).
+NOT_MANAGEMENT = {
+    "pat.api.openapi",
+    "pat.api.not_found",
+    "pat.api.leaks_github",
+    "pat.api.credentials_revoke",
+}
+
+
 @bp.before_request
 def _check_access() -> ResponseReturnValue | None:
+    _detect_reuse()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if current_token:
@@ -149,6 +161,21 @@ def _check_access() -> ResponseReturnValue | None:
                 ),
             )
     return None
+
+
+def _detect_reuse() -> None:
+    """A management request (one that changes tokens: a self-rotation, a revoke...)
+    presenting a rotated-out secret stops its token (``reused``); it is answered as any
+    unknown token is. Reading with an old secret (a client not yet updated) only fails."""
+    state = request_state()
+    if (
+        request.method in UNSAFE_METHODS
+        and state is not None
+        and state.rejection == "unknown"
+        and state.credential
+        and request.endpoint not in NOT_MANAGEMENT
+    ):
+        reuse.detect(token_text.digest(state.credential))
 
 
 def json_body() -> Any:
