@@ -219,7 +219,9 @@ class RetiredSecretMixin:
         table = cls.__tablename__
         return (
             sa.Index(f"ix_{table}_token_hash", "token_hash", unique=True),
-            sa.Index(f"ix_{table}_token", "token_id", "id"),
+            # A constraint, not an index, as for the events' user_id: MariaDB's foreign key
+            # needs a key starting with token_id, and Alembic's downgrade drops indexes first.
+            sa.UniqueConstraint("token_id", "id", name=f"uq_{table}_token"),
             {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
         )
 

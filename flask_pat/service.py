@@ -5,7 +5,7 @@ Nothing here knows of HTTP. Settings are read from ``current_app.config`` on eac
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -179,6 +179,9 @@ def revoke(
     return token
 
 
+#: A rotation by id begun less than this after another rotation of the same token is taken
+#: for a concurrent one: 409 ``conflict``, since its requester had not seen the new secret.
+CONCURRENT = timedelta(seconds=1)
 #: Revocations its owner may undo by rotating (``user`` also by restoring); the others
 #: (``admin``, ``user_changed``) only deletion ends.
 ROTATABLE_REASONS = ("user", "leaked", "reused")
@@ -218,14 +221,17 @@ def restore(user: Any, token: Any, *, actor: str = "owner") -> Any:
     return token
 
 
-def rotate(user: Any, token: Any, *, actor: str = "owner") -> tuple[Any, str]:
+def rotate(
+    user: Any, token: Any, *, actor: str = "owner", started: datetime | None = None
+) -> tuple[Any, str]:
     """Give ``token`` a new secret and a fresh lifetime; the old secret stops at once.
 
     Compare-and-swap on the secret: the row changes only if it still has the secret this
-    request read and is still rotatable, so of concurrent rotations exactly one wins and
-    every other gets 409 ``conflict`` (``not_restorable`` where an administrator revoked it
-    meanwhile, ``not_found`` where it was deleted). The old secret's digest is kept, so a
-    later use of it is known for a reuse (:mod:`flask_pat.reuse`).
+    request read, is still rotatable and (given ``started``, when a request by id began)
+    was not rotated since (:data:`CONCURRENT`), so of concurrent rotations exactly one
+    wins and every other gets 409 ``conflict`` (``not_restorable`` where an administrator
+    revoked it meanwhile, ``not_found`` where it was deleted). The old secret's digest is
+    kept, so a later use of it is known for a reuse (:mod:`flask_pat.reuse`).
     """
     if not _rotatable(token):
         raise _not_restorable(token.revoked_reason)
@@ -250,20 +256,19 @@ def rotate(user: Any, token: Any, *, actor: str = "owner") -> tuple[Any, str]:
     }
     old_hash = token.token_hash
     table = _ext().Token.__table__
+    where = [
+        table.c.id == token.id,
+        table.c.token_hash == old_hash,
+        sa.or_(table.c.revoked_reason.is_(None), table.c.revoked_reason.in_(ROTATABLE_REASONS)),
+    ]
     session = _db().session
     try:
-        result = session.execute(
-            table.update()
-            .where(
-                table.c.id == token.id,
-                table.c.token_hash == old_hash,
-                sa.or_(
-                    table.c.revoked_reason.is_(None),
-                    table.c.revoked_reason.in_(ROTATABLE_REASONS),
-                ),
-            )
-            .values(**values)
-        )
+        if started is not None and _rotated_since(token.id, started):
+            # A rotation that committed after this request began was concurrent with it,
+            # even where this request read the token after that commit. (A plain read: in
+            # the UPDATE, MariaDB would lock the range and deadlock two rotations.)
+            raise _lost_rotation(token.id)
+        result = session.execute(table.update().where(*where).values(**values))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             raise _lost_rotation(token.id)
@@ -271,12 +276,34 @@ def rotate(user: Any, token: Any, *, actor: str = "owner") -> tuple[Any, str]:
             set_committed_value(token, key, value)
         reuse.retire(token, old_hash, now)
         events.record(token, "rotated", actor=actor)
-        session.commit()
+        _commit_keeping_loaded()
     except BaseException:
         session.rollback()
         raise
     _send(signals.token_rotated, token=token, user=user)
     return token, secret
+
+
+def _commit_keeping_loaded() -> None:
+    # The answer shows the rotated token as written: reloading it could find it deleted
+    # by a request that came after, and lose the secret this one hands out.
+    session = _db().session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def _rotated_since(token_id: int, started: datetime) -> bool:
+    """Whether ``token_id`` was rotated less than :data:`CONCURRENT` before ``started``:
+    its rotation stamped its time before committing, so a request begun shortly after that
+    stamp may have been under way before the commit."""
+    retired = _ext().RetiredSecret.__table__
+    since = sa.select(retired.c.id).where(
+        retired.c.token_id == token_id, retired.c.retired_at >= started - CONCURRENT
+    )
+    return _db().session.scalar(since.limit(1)) is not None
 
 
 def _lost_rotation(token_id: int) -> PatError:
@@ -305,14 +332,15 @@ def delete(user: Any, token: Any, *, actor: str = "owner") -> None:
     ext = _ext()
     session = _db().session
     try:
-        retired = ext.RetiredSecret.__table__
-        # The foreign key cascades; this covers SQLite connections without foreign keys.
-        session.execute(retired.delete().where(retired.c.token_id == token.id))
         table = ext.Token.__table__
+        # The token's row first, as a rotation locks it first: the other order deadlocks.
         result = session.execute(table.delete().where(table.c.id == token.id))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             raise PatError("not_found", _("No such token: it may have been deleted."))
+        retired = ext.RetiredSecret.__table__
+        # The foreign key cascades; this covers SQLite connections without foreign keys.
+        session.execute(retired.delete().where(retired.c.token_id == token.id))
         events.record(token, "deleted", actor=actor, detail={"name": token.name})
         # Detached with what was loaded, for the signal's receivers.
         session.expunge(token)

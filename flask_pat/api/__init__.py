@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from .. import context, database_errors, reuse, rights
+from .. import context, database_errors, reuse, rights, service
 from .. import tokens as token_text
 from ..errors import HTTP_MESSAGES, STATUS, PatError, error_body
 from ..i18n import gettext as _
@@ -133,6 +133,7 @@ NOT_MANAGEMENT = {
 
 @bp.before_request
 def _check_access() -> ResponseReturnValue | None:
+    g.pat_request_started = context.utcnow()
     _detect_reuse()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -178,6 +179,12 @@ def _detect_reuse() -> None:
         reuse.detect(token_text.digest(state.credential))
 
 
+def request_started() -> datetime:
+    """When this API request began: a rotation committed since was concurrent with it."""
+    started: datetime = g.pat_request_started
+    return started
+
+
 def json_body() -> Any:
     if not request.is_json:
         raise PatError(
@@ -200,6 +207,15 @@ def token_id_of(raw: str) -> int:
     if not _ID.fullmatch(raw) or int(raw) > _MAX_ID:
         raise PatError("not_found", _("No such token: it may have been deleted."))
     return int(raw)
+
+
+def readable(token_id: str) -> Any:
+    """The signed-in user's token ``token_id``, which a token reading it here (with
+    ``PAT_ALLOW_TOKEN_MANAGEMENT``) must have rights over: 403 for a wider one."""
+    token = service.get(current_user, token_id_of(token_id))
+    if current_token:
+        rights.check_read(current_token, token)
+    return token
 
 
 def dump(token: Any) -> dict[str, Any]:

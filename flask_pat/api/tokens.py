@@ -8,9 +8,21 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import listing, rights, service
+from .. import listing, revocations, rights, service
+from ..errors import PatError
+from ..i18n import gettext as _
 from ..signin.marking import current_token
-from . import bp, dump, dumper, json_body, load, token_id_of, with_secret
+from . import (
+    bp,
+    dump,
+    dumper,
+    json_body,
+    load,
+    readable,
+    request_started,
+    token_id_of,
+    with_secret,
+)
 from .schemas import TokenCreateSchema, TokenListQuerySchema
 
 
@@ -47,9 +59,21 @@ def create_token() -> ResponseReturnValue:
     return with_secret(token, secret)
 
 
+@bp.post("/tokens/revoke-all")
+def revoke_all_tokens() -> ResponseReturnValue:
+    """Revoke every live token of the signed-in user (from a session only), for an account
+    that may have been taken over; answers how many."""
+    if current_token:
+        raise PatError(
+            "forbidden",
+            _("A token cannot revoke all tokens: sign in to the page to revoke them all."),
+        )
+    return {"revoked": revocations.revoke_all(current_user._get_current_object())}
+
+
 @bp.get("/tokens/<token_id>")
 def get_token(token_id: str) -> ResponseReturnValue:
-    return dump(service.get(current_user, token_id_of(token_id)))
+    return dump(readable(token_id))
 
 
 def _actor() -> str:
@@ -79,7 +103,9 @@ def restore_token(token_id: str) -> ResponseReturnValue:
 @bp.post("/tokens/<token_id>/rotate")
 def rotate_token(token_id: str) -> ResponseReturnValue:
     token = _target(token_id, "rotate")
-    token, secret = service.rotate(current_user._get_current_object(), token, actor=_actor())
+    token, secret = service.rotate(
+        current_user._get_current_object(), token, actor=_actor(), started=request_started()
+    )
     return with_secret(token, secret)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apispec import APISpec
 
 from .. import schemas
-from .common import CSRF, FORMAT, TOKEN_ID, content, error, operation
+from .common import CSRF, FORMAT, REVOKED, TOKEN_ID, content, error, operation
 
 
 def add_paths(spec: APISpec, base: str) -> None:
@@ -49,6 +49,17 @@ def add_paths(spec: APISpec, base: str) -> None:
     )
 
     spec.path(
+        f"{base}/tokens/revoke-all",
+        operations={
+            "post": operation(
+                "Revoke every live token of the signed-in user (session only)",
+                {"200": REVOKED},
+                parameters=[CSRF],
+                security=[{"session": []}],
+            )
+        },
+    )
+    spec.path(
         f"{base}/tokens/self",
         operations={
             "get": operation(
@@ -81,7 +92,18 @@ def add_paths(spec: APISpec, base: str) -> None:
     for action, summary, answer in (
         ("revoke", "Revoke a token", token),
         ("restore", "Restore a revoked token", {**token, "409": error("The token has expired")}),
-        ("rotate", "Give a token a new secret", {**secret, **not_found}),
+        (
+            "rotate",
+            "Give a token a new secret",
+            {
+                **secret,
+                **not_found,
+                "409": error(
+                    "Revoked by an administrator or a user change (not_restorable), or a"
+                    " concurrent rotation won (conflict)"
+                ),
+            },
+        ),
     ):
         spec.path(
             f"{base}/tokens/{{token_id}}/{action}",
