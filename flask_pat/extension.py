@@ -108,6 +108,7 @@ class PersonalAccessTokens:
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
         wiring.enforce_sqlite_foreign_keys(app, db)
+        wiring.install_sqlite_user_trigger(app, self)
 
     def user_id(self, user: Any) -> Any:
         """The primary key of ``user``."""
