@@ -55,6 +55,7 @@ GOOD = [
     {"PAT_INTEGRATIONS": lambda user: [], "PAT_PROJECTS": lambda user: []},
     {"PAT_USER_ALLOWED": lambda user: True, "PAT_TEMPLATE_CONTEXT": dict},
     {"PAT_CLI_USER_LOOKUP": lambda text: None, "PAT_ADMIN": lambda user: False},
+    {"PAT_USER_BINDING": lambda user: user.email},
     {"PAT_URL_PREFIX": "/me/tokens", "PAT_TABLE_NAME": "api_token"},
     {"PAT_BASE_TEMPLATE": "layout.html", "PAT_RECORD_USAGE": False},
     # A host setting that merely starts with PAT_ is the host's business.
@@ -106,6 +107,7 @@ BAD = [
     ("PAT_TEMPLATE_CONTEXT", {"brand": "x"}, ["function () returning a dict"]),
     ("PAT_CLI_USER_LOOKUP", "email", ["function (text) returning a user"]),
     ("PAT_ADMIN", "admin", ["function"]),
+    ("PAT_USER_BINDING", "fs_uniquifier", ["function (user) returning a string"]),
     ("PAT_IDE_FORMATS", "vscode", ["list or tuple of format names"]),
     ("PAT_IDE_FORMATS", ("vscode", "emacs"), ["unknown formats ['emacs']", "pat.ide_format()"]),
     ("PAT_TOKEN_ROUTES", "some", ["'marked', 'all'"]),
