@@ -60,8 +60,8 @@ def add_paths(spec: APISpec, base: str) -> None:
                 "name": "user",
                 "in": "path",
                 "required": True,
-                "description": "The user's primary key",
-                "schema": {"type": "string"},
+                "description": "The user's primary key (an integer, a UUID...)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
             }
         ],
         operations={
