@@ -72,6 +72,9 @@ PAT_EVENT_RETENTION = timedelta(days=365)
 PAT_LOGIN_URL: str | None = None
 #: The token cache: ``None``, ``"postgresql"``, or a ``redis://`` URL.
 PAT_CACHE: str | None = None
+#: A callable(user) -> str (Flask-Security: ``lambda u: u.fs_uniquifier``): a token whose
+#: user's value changed since it was made is refused and revoked (``user_changed``).
+PAT_USER_BINDING: Any = None
 #: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.
 PAT_SECRET_SCANNING_KEYS_URL: str | None = None
 

@@ -357,6 +357,9 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_EVENT_RETENTION": lambda v, c: _span("PAT_EVENT_RETENTION", v, zero=False),
     "PAT_LOGIN_URL": lambda v, c: _login_url(v),
     "PAT_CACHE": lambda v, c: _cache(v),
+    "PAT_USER_BINDING": lambda v, c: _callable_or_none(
+        "PAT_USER_BINDING", v, "(user) returning a string that changes when the user does"
+    ),
     "PAT_SECRET_SCANNING_KEYS_URL": lambda v, c: _url(
         "PAT_SECRET_SCANNING_KEYS_URL",
         v,

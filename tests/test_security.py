@@ -373,6 +373,7 @@ def test_database_errors_during_authentication_are_logged_with_their_words(
     _, secret = make_token(user)
     pat = app.extensions["pat"]
     with app.app_context():
+        pat.RetiredSecret.__table__.drop(pat.db.engine)  # it refers to the token table
         pat.Token.__table__.drop(pat.db.engine)
     try:
         with caplog.at_level(logging.WARNING, logger="flask_pat"):
@@ -385,6 +386,7 @@ def test_database_errors_during_authentication_are_logged_with_their_words(
     finally:
         with app.app_context():
             pat.Token.__table__.create(pat.db.engine)
+            pat.RetiredSecret.__table__.create(pat.db.engine)
 
 
 # -- issue 8 item 12 and issue 13 item 3: CSRF and foreign credentials -----------------------

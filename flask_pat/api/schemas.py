@@ -162,7 +162,10 @@ class TokenSchema(Schema):
     revoked_reason = fields.String(
         allow_none=True,
         required=True,
-        metadata={"enum": ["user", "admin", "leaked", None], "description": "Who revoked it"},
+        metadata={
+            "enum": ["user", "admin", "leaked", "reused", "user_changed", None],
+            "description": "Why it was revoked",
+        },
     )
     status = fields.Method(
         "get_status",

@@ -67,7 +67,7 @@ def api_recovery_codes() -> Any:
 # recipe: auth_required end
 
 
-def create_app(database_url: str) -> Flask:
+def create_app(database_url: str, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(
         TESTING=True,
@@ -80,6 +80,7 @@ def create_app(database_url: str) -> Flask:
         SECURITY_FRESHNESS_ALLOW_AUTH_TOKEN=True,
         PAT_SCOPES={"notes:read": "Read notes"},
     )
+    app.config.update(config)
     db.init_app(app)
     security.init_app(app, user_datastore)
     pat.init_app(app, db=db, user_model=User)
