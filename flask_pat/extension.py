@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Flask
 
-from . import inventory, settings, wiring
+from . import inventory, wiring
 from .api import bodies
 from .cli import pat_cli
-from .config import DEFAULTS
 from .ide import IdeFormat
 from .model import make_models
+from .settings import checks as settings
+from .settings.defaults import DEFAULTS
 from .signin import decide, marking
 from .views import bp
 

@@ -13,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from .config import PAGE_SIZES
 from .context import db as _db
 from .context import ext as _ext
 from .context import utcnow
 from .errors import invalid
 from .i18n import gettext as _
+from .settings.defaults import PAGE_SIZES
 
 STATUSES = ("active", "expiring", "expired", "revoked")
 SORT_KEYS = ("name", "expires_at", "created_at", "last_used_at")

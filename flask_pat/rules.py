@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import current_app
 
-from .config import HARD_MAX_LIFETIME
 from .errors import PatError, invalid
 from .i18n import gettext as _
 from .i18n import ngettext
+from .settings.defaults import HARD_MAX_LIFETIME
 
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 MAX_NAME_LENGTH = 100

@@ -14,8 +14,8 @@ from flask_wtf.csrf import generate_csrf
 from . import database_errors, inventory
 from .api import admin, history, ide, leaks, meta, self_token, tokens  # noqa: F401 (their routes)
 from .api import bp as api_bp
-from .config import PAGE_SIZES
 from .listing import STATUSES
+from .settings.defaults import PAGE_SIZES
 from .signin.login_page import ask_to_sign_in
 from .signin.lookup import allowed
 from .signin.marking import current_token

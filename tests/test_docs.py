@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import flask_pat
-from flask_pat.config import DEFAULTS
+from flask_pat.settings.defaults import DEFAULTS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -12,8 +12,8 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_pat import PersonalAccessTokens
-from flask_pat.config import DEFAULTS
-from flask_pat.settings import CHECKS
+from flask_pat.settings.checks import CHECKS
+from flask_pat.settings.defaults import DEFAULTS
 
 
 def _init(**config: Any) -> Flask:

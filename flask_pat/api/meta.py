@@ -12,9 +12,9 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .. import context, ide, rules
-from ..config import PAGE_SIZES
 from ..errors import PatError
 from ..i18n import gettext as _
+from ..settings.defaults import PAGE_SIZES
 from . import bp
 from .schemas import MetaSchema
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..config import PAGE_SIZES
 from ..events import ACTORS, EVENTS
 from ..i18n import N_, lazy_gettext
 from ..i18n import gettext as _
 from ..inventory import ADMIN_SORT_KEYS
 from ..listing import SORT_KEYS, STATUSES
+from ..settings.defaults import PAGE_SIZES
 
 #: marshmallow's own messages for the fields below, so the catalogues translate them too.
 FIELD_MESSAGES = (

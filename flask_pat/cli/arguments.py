@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import rules
-from ..config import HARD_MAX_LIFETIME
 from ..errors import PatError
 from ..i18n import gettext as _
+from ..settings.defaults import HARD_MAX_LIFETIME
 
 if TYPE_CHECKING:
     from ..extension import PersonalAccessTokens
