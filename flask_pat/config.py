@@ -61,6 +61,11 @@ PAT_EXPIRY_NOTICES = (30, 7, 1)
 PAT_ADMIN: Any = None
 #: ``flask pat prune`` also deletes audit events older than this.
 PAT_EVENT_RETENTION = timedelta(days=365)
+#: The token cache: ``None`` (every token request reads the database), ``"postgresql"``
+#: (invalidated by ``LISTEN``/``NOTIFY``) or a ``redis://`` URL (invalidated by pub/sub).
+PAT_CACHE: str | None = None
+#: The longest a cached token or user is trusted without a word from the database.
+PAT_CACHE_TTL = timedelta(seconds=30)
 #: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.
 PAT_SECRET_SCANNING_KEYS_URL: str | None = None
 

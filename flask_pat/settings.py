@@ -8,6 +8,7 @@ doing something else (``PAT_AUTH_SCHEMES = "Bearer"`` would accept ``r <token>``
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -277,6 +278,26 @@ def _expiry_notices(value: Any) -> None:
         )
 
 
+_CACHE_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _cache(value: Any) -> None:
+    if value is None or value == "postgresql":
+        return
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in _CACHE_SCHEMES or not (parts.netloc or parts.path):
+        raise SettingError(
+            "PAT_CACHE",
+            "expected None, 'postgresql' (LISTEN/NOTIFY on the app's PostgreSQL database) or"
+            f" a Redis URL, e.g. 'redis://127.0.0.1:6379/0'; got {value!r}.",
+        )
+    if importlib.util.find_spec("redis") is None:
+        raise SettingError(
+            "PAT_CACHE",
+            "a Redis URL needs the redis package: pip install 'flask-pat[redis]'.",
+        )
+
+
 #: The check of each setting, given its value and the whole config.
 CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_URL_PREFIX": lambda v, c: _url_prefix(v),
@@ -315,6 +336,8 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_EXPIRY_NOTICES": lambda v, c: _expiry_notices(v),
     "PAT_ADMIN": lambda v, c: _callable_or_none("PAT_ADMIN", v, "(user) returning True or False"),
     "PAT_EVENT_RETENTION": lambda v, c: _span("PAT_EVENT_RETENTION", v, zero=False),
+    "PAT_CACHE": lambda v, c: _cache(v),
+    "PAT_CACHE_TTL": lambda v, c: _span("PAT_CACHE_TTL", v, zero=False),
     "PAT_SECRET_SCANNING_KEYS_URL": lambda v, c: _url(
         "PAT_SECRET_SCANNING_KEYS_URL",
         v,
