@@ -13,7 +13,7 @@ from .cli import pat_cli
 from .config import DEFAULTS
 from .ide import IdeFormat
 from .model import make_models
-from .signin import cache, decide, marking
+from .signin import cache_setup, decide, marking
 from .views import bp
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class PersonalAccessTokens:
 
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
         decide.init_app(app)
-        cache.init_app(app, self)
+        cache_setup.init_app(app, self)
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
         wiring.enforce_sqlite_foreign_keys(app, db)
