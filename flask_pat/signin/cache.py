@@ -94,6 +94,8 @@ class TokenCache:
         self._generation = 0
         #: Whether the channel is heard; until it is, every lookup reads the database.
         self.live = False
+        #: How many times the channel was lost (or stopped).
+        self.losses = 0
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._stop = threading.Event()
@@ -157,6 +159,7 @@ class TokenCache:
         """The channel is lost: trust nothing until it is back."""
         with self._lock:
             self.live = False
+            self.losses += 1
             self._clear()
 
     def heard(self, payload: str) -> None:

@@ -22,6 +22,8 @@ class PostgresChannel:
     def __init__(self, conninfo: str, channel: str) -> None:
         self.conninfo = conninfo
         self.channel = channel
+        #: The server process of the listening connection in this process, while it listens.
+        self.backend_pid: int | None = None
 
     def listen(self, cache: TokenCache, stop: threading.Event) -> None:
         import psycopg
@@ -39,6 +41,7 @@ class PostgresChannel:
             keepalives_count=2,
         ) as connection:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+            self.backend_pid = connection.info.backend_pid
             cache.ready()
             pgconn = connection.pgconn
             while not stop.is_set():
