@@ -23,8 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
-    """``tests.gunicorn_app`` under a real gunicorn with two workers; its base URL.
+def gunicorn(
+    log_dir: Path, *, workers: int = 2, preload: bool = False, **env: str
+) -> Iterator[str]:
+    """``tests.gunicorn_app`` under a real gunicorn with two workers (or ``workers``, with
+    the app loaded before the fork where ``preload``); its base URL.
 
     ``env`` is added to the workers' environment (``PAT_GUNICORN_DATABASE_URL`` and the
     like). Fails the test if a worker logged a traceback.
@@ -34,7 +37,8 @@ def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=2",
+        f"--workers={workers}",
+        *(["--preload"] if preload else []),
         f"--bind=127.0.0.1:{port}",
         "--timeout=30",
         "--graceful-timeout=5",

@@ -18,9 +18,10 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_pat import service
 from flask_pat.context import utcnow
 from flask_pat.signin.cache import TokenCache
-from tests.conftest import require_server
+from tests.conftest import ApiClient, _add_user, bearer, require_server, sign_in
 from tests.servers import free_port
 
 #: The machine's shared Redis: fine for ordinary tests, never stopped by one.
@@ -146,3 +147,40 @@ def raw_deactivate(app: Flask, user_id: int) -> None:
         connection.execute(
             sa.text(f"UPDATE {table} SET active = :no WHERE id = :id"), {"no": False, "id": user_id}
         )
+
+
+class Pair:
+    """Two apps on one database and token table: ``actor`` changes, ``observer`` caches."""
+
+    def __init__(self, actor: Flask, observer: Flask) -> None:
+        self.actor, self.observer = actor, observer
+        self.client = observer.test_client()
+        self.statements = Statements(observer)
+        db = actor.extensions["sqlalchemy"]
+        with actor.app_context():
+            self.user = _add_user(db, actor.extensions["pat"].user_model, "ada@example.com")
+            self.admin = _add_user(db, actor.extensions["pat"].user_model, "admin@example.com")
+            token, self.secret = service.create(self.user, "ci", ("days", 1), ["notes:read"])
+            self.token_id = token.id
+        assert cache_of(observer).wait_live(10)
+        assert cache_of(actor).wait_live(10)
+
+    def ask(self, secret: str | None = None) -> Any:
+        return self.client.get("/whoami", headers=bearer(secret or self.secret))
+
+    def cached(self) -> None:
+        """The observer has the token in its cache: asking again reads no database."""
+        assert self.ask().status_code == 200
+        response, statements = self.statements.during(self.ask)
+        assert response.status_code == 200
+        assert statements == 0
+
+    def refused(self, why: str, secret: str | None = None) -> None:
+        """The observer refuses the token within a few seconds (well within the TTL)."""
+        response = wait_for(
+            lambda: (r := self.ask(secret)).status_code == 401 and r, 5, f"refused: {why}"
+        )
+        assert why in response.headers["WWW-Authenticate"]
+
+    def api(self, user: Any) -> ApiClient:
+        return ApiClient(sign_in(self.actor, user), "/settings/tokens")

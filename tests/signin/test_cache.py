@@ -13,60 +13,23 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user, login_required
 
-from flask_pat import accepts_tokens, service
+from flask_pat import accepts_tokens
 from flask_pat.context import utcnow
 from flask_pat.leaks.revoke import Leak, revoke_leaked
 from flask_pat.tokens import digest
-from tests.conftest import ApiClient, _add_user, bearer, cli_runner, sign_in
+from tests.conftest import bearer, cli_runner
 from tests.signin.cache_world import (
-    Statements,
+    Pair,
     cache_of,
     channel_setting,
     raw_deactivate,
     raw_revoke,
     unique_table,
-    wait_for,
 )
+
 
 def is_admin(user: Any) -> bool:
     return bool(user.email.startswith("admin"))
-
-
-class Pair:
-    """Two apps on one database and token table: ``actor`` changes, ``observer`` caches."""
-
-    def __init__(self, actor: Flask, observer: Flask) -> None:
-        self.actor, self.observer = actor, observer
-        self.client = observer.test_client()
-        self.statements = Statements(observer)
-        db = actor.extensions["sqlalchemy"]
-        with actor.app_context():
-            self.user = _add_user(db, actor.extensions["pat"].user_model, "ada@example.com")
-            self.admin = _add_user(db, actor.extensions["pat"].user_model, "admin@example.com")
-            token, self.secret = service.create(self.user, "ci", ("days", 1), ["notes:read"])
-            self.token_id = token.id
-        assert cache_of(observer).wait_live(10)
-        assert cache_of(actor).wait_live(10)
-
-    def ask(self, secret: str | None = None) -> Any:
-        return self.client.get("/whoami", headers=bearer(secret or self.secret))
-
-    def cached(self) -> None:
-        """The observer has the token in its cache: asking again reads no database."""
-        assert self.ask().status_code == 200
-        response, statements = self.statements.during(self.ask)
-        assert response.status_code == 200
-        assert statements == 0
-
-    def refused(self, why: str, secret: str | None = None) -> None:
-        """The observer refuses the token within a few seconds (well within the TTL)."""
-        response = wait_for(
-            lambda: (r := self.ask(secret)).status_code == 401 and r, 5, f"refused: {why}"
-        )
-        assert why in response.headers["WWW-Authenticate"]
-
-    def api(self, user: Any) -> ApiClient:
-        return ApiClient(sign_in(self.actor, user), "/settings/tokens")
 
 
 @pytest.fixture(params=["postgresql", "redis"])
@@ -281,9 +244,9 @@ def test_use_is_recorded_as_without_the_cache(pair: Pair) -> None:
         sa.event.listen(
             db.engine,
             "before_cursor_execute",
-            lambda c, cur, statement, *a: writes.append(statement)
-            if statement.startswith("UPDATE")
-            else None,
+            lambda c, cur, statement, *a: (
+                writes.append(statement) if statement.startswith("UPDATE") else None
+            ),
         )
     for _ in range(5):
         assert pair.ask().status_code == 200
