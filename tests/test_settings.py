@@ -57,6 +57,7 @@ GOOD = [
     {"PAT_CLI_USER_LOOKUP": lambda text: None, "PAT_ADMIN": lambda user: False},
     {"PAT_URL_PREFIX": "/me/tokens", "PAT_TABLE_NAME": "api_token"},
     {"PAT_BASE_TEMPLATE": "layout.html", "PAT_RECORD_USAGE": False},
+    {"PAT_CACHE": "redis://127.0.0.1:6379/0", "PAT_CACHE_TTL": timedelta(seconds=5)},
     # A host setting that merely starts with PAT_ is the host's business.
     {"PAT_TIENT_PORTAL_URL": "https://example.com"},
 ]
@@ -113,6 +114,13 @@ BAD = [
     ("PAT_EXPIRY_NOTICES", (30, 0), ["whole numbers from 1"]),
     ("PAT_EXPIRY_NOTICES", 7, ["list or tuple of days"]),
     ("PAT_SCOPE", {"read": "Read"}, ["did you mean PAT_SCOPES?"]),
+    ("PAT_CACHE", "redis", ["None, 'postgresql'", "'redis://127.0.0.1:6379/0'"]),
+    ("PAT_CACHE", True, ["None, 'postgresql'"]),
+    ("PAT_CACHE", "memcached://127.0.0.1", ["a Redis URL"]),
+    # LISTEN/NOTIFY needs the app's own database on PostgreSQL.
+    ("PAT_CACHE", "postgresql", ["needs the app's database on PostgreSQL", "Redis URL"]),
+    ("PAT_CACHE_TTL", 30, ["datetime.timedelta"]),
+    ("PAT_CACHE_TTL", timedelta(0), ["longer than zero"]),
 ]
 
 

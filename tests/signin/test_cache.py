@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import current_user, login_required
 
-from flask_pat import accepts_tokens
+from flask_pat import accepts_tokens, scopes_required
 from flask_pat.context import utcnow
 from flask_pat.leaks.revoke import Leak, revoke_leaked
 from flask_pat.tokens import digest
@@ -196,43 +196,43 @@ def test_the_host_uses_current_user_as_usual(pair: Pair) -> None:
         owner_id = db.Column(db.Integer, db.ForeignKey(User.id))
         name = db.Column(db.String(50))
 
-    User.pets = db.relationship(Pet, lazy="select")
-    with app.app_context():
-        Pet.__table__.create(db.engine)
-        db.session.add(Pet(owner_id=pair.user.id, name="Rex"))
-        db.session.commit()
-
-    @app.get("/pets")
-    @accepts_tokens
-    @login_required
-    def pets() -> dict[str, Any]:
-        return {
-            "pets": [pet.name for pet in current_user.pets],
-            "attached": current_user in db.session,
-        }
-
-    @app.post("/rename")
-    @accepts_tokens(write="notes:read")
-    @login_required
-    def rename() -> dict[str, Any]:
-        current_user.email = "renamed@example.com"
-        db.session.commit()
-        return {"email": current_user.email}
-
-    headers = bearer(pair.secret)
-    pair.cached()
-    response, statements = pair.statements.during(lambda: pair.client.get("/pets", headers=headers))
-    assert response.json == {"pets": ["Rex"], "attached": True}
-    assert statements == 1  # the pets: the token and the user came from the cache
-    assert pair.client.post("/rename", headers=headers).json == {"email": "renamed@example.com"}
-    with app.app_context():
-        assert db.session.get(User, pair.user.id).email == "renamed@example.com"
+    User.pets = db.relationship(Pet, lazy="select")  # this test's own User class
     try:
         with app.app_context():
-            db.session.remove()
-            Pet.__table__.drop(db.engine)
+            Pet.__table__.create(db.engine)
+            db.session.add(Pet(owner_id=pair.user.id, name="Rex"))
+            db.session.commit()
+
+        @app.get("/pets")
+        @accepts_tokens
+        @login_required
+        def pets() -> dict[str, Any]:
+            return {
+                "pets": [pet.name for pet in current_user.pets],
+                "attached": current_user in db.session,
+            }
+
+        @app.post("/rename")
+        @scopes_required("notes:read")
+        def rename() -> dict[str, Any]:
+            current_user.email = "renamed@example.com"
+            db.session.commit()
+            return {"email": current_user.email}
+
+        headers = bearer(pair.secret)
+        pair.cached()
+        response, statements = pair.statements.during(
+            lambda: pair.client.get("/pets", headers=headers)
+        )
+        assert response.json == {"pets": ["Rex"], "attached": True}
+        assert statements == 1  # the pets: the token and the user came from the cache
+        assert pair.client.post("/rename", headers=headers).json == {"email": "renamed@example.com"}
+        with app.app_context():
+            assert db.session.get(User, pair.user.id).email == "renamed@example.com"
     finally:
-        del User.pets
+        with app.app_context():
+            db.session.remove()
+            Pet.__table__.drop(db.engine, checkfirst=True)
 
 
 def test_use_is_recorded_as_without_the_cache(pair: Pair) -> None:
