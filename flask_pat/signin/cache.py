@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -39,8 +40,10 @@ class Channel(Protocol):
     """How the processes of a host tell each other that tokens changed."""
 
     def listen(self, cache: TokenCache, stop: threading.Event) -> None:
-        """Hear changes until ``stop`` is set: call ``cache.ready()`` once subscribed,
-        ``cache.heard(payload)`` per message; return or raise when the channel is lost."""
+        """Hear changes until ``stop`` is set: call ``cache.ready(socket)`` once subscribed;
+        set ``cache.reading`` as soon as the socket has something to read, call
+        ``cache.heard(payload)`` per message, then clear ``cache.reading``; return or raise
+        when the channel is lost (leaving ``cache.reading`` set)."""
 
     def send_in_transaction(self, connection: sa.Connection, payload: str) -> None:
         """Announce ``payload`` in the transaction of ``connection`` (delivered at commit)."""
@@ -94,6 +97,10 @@ class TokenCache:
         self._generation = 0
         #: Whether the channel is heard; until it is, every lookup reads the database.
         self.live = False
+        self._socket: int | None = None
+        #: Set by the listener from the moment its socket has something to read until it
+        #: has handled what it read.
+        self.reading = False
         #: How many times the channel was lost (or stopped).
         self.losses = 0
         self._lock = threading.Lock()
@@ -110,7 +117,9 @@ class TokenCache:
         ``(None, keep)``, where ``keep(token, user)`` keeps what the database answered."""
         if self._pid != os.getpid():
             self._start()
-        if not self.live:
+        if not self.live or self.reading or _unread(self._socket):
+            # A message (or the channel's end) waits on the listener's socket, or is being
+            # read: until the listener has handled it, the database answers.
             return None, _ignore
         generation = self._generation
         entry = self._entries.get(digest)
@@ -149,16 +158,20 @@ class TokenCache:
 
     # -- the channel's side ------------------------------------------------------------
 
-    def ready(self) -> None:
-        """The channel is heard from now on: what was kept before may have missed a change."""
+    def ready(self, socket: int | None = None) -> None:
+        """The channel is heard from now on, on ``socket`` (its file descriptor, where
+        known): what was kept before may have missed a change."""
         with self._lock:
             self._clear()
+            self._socket = socket
             self.live = True
 
     def lost(self) -> None:
         """The channel is lost: trust nothing until it is back."""
         with self._lock:
             self.live = False
+            self._socket = None
+            self.reading = False
             self.losses += 1
             self._clear()
 
@@ -270,6 +283,15 @@ class TokenCache:
             if time.monotonic() >= deadline:
                 return False
             self._stop.wait(0.01)
+        return True
+
+
+def _unread(socket: int | None) -> bool:
+    if socket is None:
+        return False
+    try:
+        return bool(select.select([socket], [], [], 0)[0])
+    except (OSError, ValueError):
         return True
 
 

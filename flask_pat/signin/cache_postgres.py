@@ -42,12 +42,13 @@ class PostgresChannel:
         ) as connection:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             self.backend_pid = connection.info.backend_pid
-            cache.ready()
             pgconn = connection.pgconn
+            cache.ready(pgconn.socket)
             while not stop.is_set():
                 readable, _, _ = select.select([pgconn.socket], [], [], POLL)
                 if not readable:
                     continue
+                cache.reading = True
                 # Raises when the server closed the connection (pg_terminate_backend, a
                 # restart): the cache is then emptied by the caller.
                 pgconn.consume_input()
@@ -55,6 +56,7 @@ class PostgresChannel:
                     cache.heard(notice.extra.decode())
                 if pgconn.status != pq.ConnStatus.OK:
                     raise psycopg.OperationalError("the listening connection was closed")
+                cache.reading = False
 
     def send_in_transaction(self, connection: sa.Connection, payload: str) -> None:
         connection.execute(

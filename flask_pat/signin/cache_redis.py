@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -47,16 +48,21 @@ class RedisChannel:
         pubsub = client.pubsub()
         try:
             pubsub.subscribe(self.channel)
+            socket = _socket_of(pubsub)
             while not stop.is_set():
-                message = pubsub.get_message(timeout=POLL)
-                if message is None:
-                    continue
-                if message["type"] == "subscribe":
-                    # Also after redis-py reconnected on its own: what was published
-                    # meanwhile was not heard, so start afresh.
-                    cache.ready()
-                elif message["type"] == "message":
-                    cache.heard(message["data"].decode())
+                if socket is not None:
+                    readable, _, _ = select.select([socket], [], [], POLL)
+                    if not readable:
+                        continue
+                cache.reading = True
+                message = pubsub.get_message(timeout=0 if socket is not None else POLL)
+                while message is not None:
+                    if message["type"] == "subscribe":
+                        cache.ready(socket)
+                    elif message["type"] == "message":
+                        cache.heard(message["data"].decode())
+                    message = pubsub.get_message(timeout=0)
+                cache.reading = False
         finally:
             pubsub.close()
             client.close()
@@ -78,3 +84,12 @@ class RedisChannel:
             # The change is committed: other processes, whose listeners lost Redis too,
             # read the database until it is back.
             logger.warning("flask-pat: a token change could not be published: %s", error)
+
+
+def _socket_of(pubsub: Any) -> int | None:
+    """The file descriptor pub/sub listens on, where redis-py lets it be seen."""
+    sock = getattr(pubsub.connection, "_sock", None)
+    try:
+        return int(sock.fileno()) if sock is not None else None
+    except (OSError, ValueError):
+        return None
