@@ -54,17 +54,20 @@ class CacheResult:
         if self.visibility:
             out += [
                 f"Revocation visibility: one of {visibility.WORKERS} gunicorn workers revokes;"
-                " the time until each other worker refuses the token (ms, from the revoke's"
-                " answer to the first refusal received), and, with the channel cut, answers"
-                " that still accepted a token revoked behind the channel's back:",
+                " the time until each other worker refuses the token, in ms from the"
+                " revoke's answer: to the first refusal received from it (an upper bound),"
+                " and to the sending of the last request it still accepted (a lower bound);"
+                " and, with the channel cut, answers that still accepted a token revoked"
+                " behind the channel's back:",
                 "",
-                "| channel | revocations | p99 ms | max ms | cut rounds | stale answers |",
-                "|---|---:|---:|---:|---:|---:|",
+                "| channel | revocations | p99 refused by | max refused by |"
+                " p99 last accepted | cut rounds | stale answers |",
+                "|---|---:|---:|---:|---:|---:|---:|",
             ]
             for v in self.visibility:
                 out.append(
                     f"| {v.channel} | {v.revocations} | {v.p99_ms:.1f} | {v.max_ms:.1f} |"
-                    f" {v.cut_rounds} | {v.cut_stale} |"
+                    f" {v.accepted_p99_ms:.1f} | {v.cut_rounds} | {v.cut_stale} |"
                 )
             out += [""]
         if self.load is not None:

@@ -43,8 +43,11 @@ TABLE = "pat_visibility"
 @dataclass
 class Visibility:
     channel: str
-    #: Milliseconds from a revoke's answer to each other worker's first refusal.
+    #: Milliseconds from a revoke's answer to each other worker's first refusal received.
     latencies_ms: list[float] = field(default_factory=list)
+    #: Milliseconds from a revoke's answer to the sending of the last request each other
+    #: worker still accepted (0 where none): the refusal came after this.
+    accepted_ms: list[float] = field(default_factory=list)
     revocations: int = 0
     #: Answers 200 to requests sent after a revocation the channel could not carry.
     cut_rounds: int = 0
@@ -59,6 +62,12 @@ class Visibility:
     @property
     def max_ms(self) -> float:
         return max(self.latencies_ms, default=0.0)
+
+    @property
+    def accepted_p99_ms(self) -> float:
+        if len(self.accepted_ms) < 2:
+            return max(self.accepted_ms, default=0.0)
+        return statistics.quantiles(self.accepted_ms, n=100)[98]
 
 
 def _free_port() -> int:
@@ -279,12 +288,16 @@ def _one_channel(
             committed = time.monotonic()
             waiting = holding - {revoker}
             first: dict[str, float] = {}
+            accepted: dict[str, float] = {}
             deadline = committed + 5
             while waiting - set(first) and time.monotonic() < deadline:
-                for worker, status, _, _, received in clients.spray():
+                for worker, status, _, sent, received in clients.spray():
                     if status == 401 and worker not in first:
                         first[worker] = received
+                    elif status == 200 and sent >= committed:
+                        accepted[worker] = max(accepted.get(worker, committed), sent)
             result.latencies_ms += [(first.get(w, deadline) - committed) * 1000 for w in waiting]
+            result.accepted_ms += [(accepted.get(w, committed) - committed) * 1000 for w in waiting]
             result.revocations += 1
             act("restore")
         if cut is not None:
@@ -310,7 +323,8 @@ def _one_channel(
         clients.close()
         server.stop()
     progress(
-        f"  {label}: p99 {result.p99_ms:.1f} ms, max {result.max_ms:.1f} ms over"
+        f"  {label}: p99 {result.p99_ms:.1f} ms (last accepted request sent at p99"
+        f" {result.accepted_p99_ms:.1f} ms), max {result.max_ms:.1f} ms over"
         f" {result.revocations} revocations; channel cut: {result.cut_stale} stale answers"
         f" in {result.cut_rounds} rounds"
     )
