@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -53,13 +52,14 @@ def reached(cache: Any) -> bool:
         return True
 
 
-@pytest.mark.parametrize("kind", ["postgresql", "redis"])
 def test_a_message_that_arrived_is_never_outrun(
-    database_url: str, host_app: Callable[..., tuple[Flask, Any, Any, Any]], kind: str
+    database_url: str, host_app: Callable[..., tuple[Flask, Any, Any, Any]]
 ) -> None:
     """A revocation that reached the listener's socket stops the token at once, even before
-    the listener thread has handled it."""
-    pair = _pair(host_app, channel_setting(kind, database_url))
+    the listener thread has handled it. (On PostgreSQL, where flask-pat reads the socket
+    itself; over Redis, redis-py reads it, and a revocation can be outrun while redis-py
+    holds it: the other tests wait until it is handled.)"""
+    pair = _pair(host_app, channel_setting("postgresql", database_url))
     try:
         cache = cache_of(pair.observer)
         pair.cached()
