@@ -56,9 +56,9 @@ def test_a_message_that_arrived_is_never_outrun(
     database_url: str, host_app: Callable[..., tuple[Flask, Any, Any, Any]]
 ) -> None:
     """A revocation that reached the listener's socket stops the token at once, even before
-    the listener thread has handled it. (On PostgreSQL, where flask-pat reads the socket
-    itself; over Redis, redis-py reads it, and a revocation can be outrun while redis-py
-    holds it: the other tests wait until it is handled.)"""
+    the listener thread has handled it. On PostgreSQL only, where flask-pat reads the
+    socket itself: over Redis (redis-py reads it) a request was seen to outrun a message
+    that had arrived, now and then, so there the other tests wait until it is handled."""
     pair = _pair(host_app, channel_setting("postgresql", database_url))
     try:
         cache = cache_of(pair.observer)
