@@ -1,4 +1,4 @@
-"""``python -m bench``: run the five benchmarks of issue 5, print the tables, and write
+"""``python -m bench``: run the benchmarks, print the tables, and write
 docs/performance.md and docs/img/bench-tokens.png.
 
 BENCH_QUICK=1 shrinks every size for a smoke run and writes to bench/results/ instead.
@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from . import listing, load, per_request, profile, report, services, settings, worlds, writes
+from . import cache, listing, load, per_request, profile, report, services, settings, worlds, writes
 
 METHOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "method.md")
 
@@ -68,6 +68,9 @@ def main() -> int:
                 progress("Benchmark 5: gunicorn on PostgreSQL")
                 results.load = load.run(postgres[0], config, progress)
                 phase("5")
+                progress("The token cache: benchmarks 1, 7 and 5 with PAT_CACHE")
+                results.cache_section = cache.run(postgres[0], config, progress).lines()
+                phase("cache")
             for world in built:
                 world.dispose()
             built = []

@@ -208,12 +208,22 @@ def _python_client(url: str, header: str, seconds: int) -> Run:
     return Run(len(latencies), elapsed, p99, errors[0])
 
 
-def run(world: World, settings: Settings, progress: Callable[[str], None] = print) -> LoadResult:
-    """Requests/s and p99 latency of session and token requests under gunicorn."""
+def run(
+    world: World,
+    settings: Settings,
+    progress: Callable[[str], None] = print,
+    cache: str | None = None,
+) -> LoadResult:
+    """Requests/s and p99 latency of session and token requests under gunicorn (with
+    ``PAT_CACHE`` set to ``cache``, where given)."""
     table = f"pat_{settings.largest}"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BENCH_SERVER_URL": world.url, "BENCH_SERVER_TABLE": table}
+    token_case = TOKEN
+    if cache is not None:
+        env["BENCH_SERVER_CACHE"] = cache
+        token_case = f"{TOKEN}, PAT_CACHE={cache}"
     server = [
         sys.executable,
         "-m",
@@ -229,7 +239,7 @@ def run(world: World, settings: Settings, progress: Callable[[str], None] = prin
     host = world.pat[settings.largest]
     headers = {
         SESSION: f"Cookie: {session_cookie(host, CLIENT_USER)}",
-        TOKEN: f"Authorization: Bearer {world.pat_secrets[0]}",
+        token_case: f"Authorization: Bearer {world.pat_secrets[0]}",
     }
     wrk = find_wrk(progress)
     tool = f"wrk -t{THREADS} -c{CONNECTIONS}" if wrk else f"Python client, {CONNECTIONS} threads"
@@ -244,14 +254,15 @@ def run(world: World, settings: Settings, progress: Callable[[str], None] = prin
         _wait_ready(url, process)
         for case, header in headers.items():
             name, value = header.split(": ", 1)
-            _check(url, {name: value}, pat=case == TOKEN)
+            _check(url, {name: value}, pat=case == token_case)
             load(header, 2 if settings.quick else 5)  # warm-up
         # Each case's time in four slices, taken in the order ABBA BAAB (Thue-Morse): the
         # machine's load drifts while the cases run, and that order leaves neither case
         # the better share of a steady, accelerating or passing rise or fall.
         piece = max(1, round(settings.load_seconds / 4))
         results = {case: Throughput(case, []) for case in headers}
-        for case in [SESSION, TOKEN, TOKEN, SESSION, TOKEN, SESSION, SESSION, TOKEN]:
+        token = token_case
+        for case in [SESSION, token, token, SESSION, token, SESSION, SESSION, token]:
             servers = _server_pids(process.pid, world.url)
             cpu = _cpu_ns(servers)
             result = load(headers[case], piece)

@@ -93,6 +93,8 @@ class Results:
     profiles: dict[str, Profile] = field(default_factory=dict)
     #: Phase -> seconds.
     durations: dict[str, float] = field(default_factory=dict)
+    #: The token cache's section (bench/cache.py), as Markdown lines.
+    cache_section: list[str] = field(default_factory=list)
     load_average: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -548,6 +550,7 @@ def markdown(results: Results, notes: str) -> str:
                 "```",
                 "",
             ]
+    body += results.cache_section
     body += [notes.strip(), "", "## Machine", "", "| | |", "|---|---|", machine, ""]
     body += [
         f"Load average (1, 5, 15 min) at start: {results.load_average.get('start', '?')};"
@@ -634,6 +637,8 @@ def print_tables(results: Results, stream: Any = None) -> None:
     for table in tables(results):
         print(table.text().replace("**", ""), file=stream)
         print(file=stream)
+    if results.cache_section:
+        print("\n".join(results.cache_section), file=stream)
 
 
 def load(path: str) -> Results:
@@ -665,6 +670,7 @@ def load(path: str) -> Results:
         results.load = LoadResult(raw["load"]["tool"], cases, raw["load"]["command"])
     results.profiles = {db: Profile(**p) for db, p in raw["profiles"].items()}
     results.durations = raw["durations"]
+    results.cache_section = raw.get("cache_section", [])
     results.load_average = raw["load_average"]
     return results
 

@@ -14,7 +14,7 @@ from .ide import IdeFormat
 from .model import make_models
 from .settings import checks as settings
 from .settings.defaults import DEFAULTS
-from .signin import decide, marking
+from .signin import cache_setup, decide, marking
 from .views import bp
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ class PersonalAccessTokens:
 
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])
         decide.init_app(app)
+        cache_setup.init_app(app, self)
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
         wiring.enforce_sqlite_foreign_keys(app, db)

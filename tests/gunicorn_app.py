@@ -3,7 +3,9 @@
 ``gunicorn tests.gunicorn_app:app`` with ``PAT_GUNICORN_DATABASE_URL`` set. Each answer
 names the worker that served it in ``X-Worker-Pid``; a request with ``?hold=1`` keeps its
 worker busy for a second before the app sees it, so that a request sent meanwhile goes to
-the other worker.
+the other worker. ``PAT_GUNICORN_CACHE`` and ``PAT_GUNICORN_TABLE_NAME`` set ``PAT_CACHE``
+and ``PAT_TABLE_NAME``; with a cache, ``X-Cached-Tokens`` says how many tokens the worker
+holds.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from flask.wrappers import Response
 
 from tests.conftest import make_app
 
-app, db, pat, User = make_app(os.environ["PAT_GUNICORN_DATABASE_URL"])
+_options = {
+    key: os.environ[f"PAT_GUNICORN_{key[4:]}"]
+    for key in ("PAT_CACHE", "PAT_TABLE_NAME")
+    if f"PAT_GUNICORN_{key[4:]}" in os.environ
+}
+app, db, pat, User = make_app(os.environ["PAT_GUNICORN_DATABASE_URL"], **_options)
 app.config["TESTING"] = False
 app.config["PAT_SECRET_SCANNING_KEYS_URL"] = os.environ.get("PAT_GUNICORN_KEYS_URL")
 _wsgi_app = app.wsgi_app
@@ -35,6 +42,9 @@ app.wsgi_app = held  # type: ignore[method-assign]
 @app.after_request
 def name_the_worker(response: Response) -> Response:
     response.headers["X-Worker-Pid"] = str(os.getpid())
+    cache = app.extensions.get("pat_cache")
+    if cache is not None:
+        response.headers["X-Cached-Tokens"] = str(len(cache))
     return response
 
 
@@ -54,3 +64,7 @@ if os.environ.get("PAT_GUNICORN_LEAK_GATE"):
             time.sleep(0.01)
 
     signals.token_leaked.connect(_slow_leak_receiver, app)
+# Under --preload the app is made before the fork: no worker may inherit the master's
+# pooled connections.
+with app.app_context():
+    db.engine.dispose()

@@ -23,8 +23,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(log_dir: Path, options: tuple[str, ...] = (), **env: str) -> Iterator[str]:
-    """``tests.gunicorn_app`` under a real gunicorn with two workers; its base URL.
+def gunicorn(
+    log_dir: Path,
+    options: tuple[str, ...] = (),
+    *,
+    workers: int = 2,
+    preload: bool = False,
+    **env: str,
+) -> Iterator[str]:
+    """``tests.gunicorn_app`` under a real gunicorn with two workers (or ``workers``, with
+    the app loaded before the fork where ``preload``); its base URL.
 
     ``env`` is added to the workers' environment (``PAT_GUNICORN_DATABASE_URL`` and the
     like); ``options`` to gunicorn's command line, after the defaults (``--workers=1``,
@@ -35,7 +43,8 @@ def gunicorn(log_dir: Path, options: tuple[str, ...] = (), **env: str) -> Iterat
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=2",
+        f"--workers={workers}",
+        *(["--preload"] if preload else []),
         f"--bind=127.0.0.1:{port}",
         "--timeout=30",
         "--graceful-timeout=5",

@@ -60,6 +60,7 @@ GOOD = [
     {"PAT_BASE_TEMPLATE": "layout.html", "PAT_RECORD_USAGE": False},
     {"PAT_LOGIN_URL": "/login/", "PAT_CACHE": "redis://127.0.0.1:6379/0"},
     {"PAT_LOGIN_URL": "https://sso.example.com/login"},
+    {"PAT_CACHE": "redis://127.0.0.1:6379/0", "PAT_CACHE_TTL": timedelta(seconds=5)},
     # A host setting that merely starts with PAT_ is the host's business.
     {"PAT_TIENT_PORTAL_URL": "https://example.com"},
 ]
@@ -137,6 +138,13 @@ BAD = [
     ("PAT_CACHE", True, ["'postgresql'"]),
     ("PAT_LOGIN_URL", "", ["URL of the sign-in page", "endpoint name"]),
     ("PAT_LOGIN_URL", 42, ["or None"]),
+    ("PAT_CACHE", "redis", ["None, 'postgresql'", "'redis://127.0.0.1:6379/0'"]),
+    ("PAT_CACHE", True, ["None, 'postgresql'"]),
+    ("PAT_CACHE", "memcached://127.0.0.1", ["a Redis URL"]),
+    # LISTEN/NOTIFY needs the app's own database on PostgreSQL.
+    ("PAT_CACHE", "postgresql", ["needs the app's database on PostgreSQL", "Redis URL"]),
+    ("PAT_CACHE_TTL", 30, ["datetime.timedelta"]),
+    ("PAT_CACHE_TTL", timedelta(0), ["longer than zero"]),
 ]
 
 

@@ -84,6 +84,7 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_EVENT_RETENTION": lambda v, c: check_span("PAT_EVENT_RETENTION", v, zero=False),
     "PAT_LOGIN_URL": lambda v, c: check_login_url(v),
     "PAT_CACHE": lambda v, c: check_cache(v),
+    "PAT_CACHE_TTL": lambda v, c: check_span("PAT_CACHE_TTL", v, zero=False),
     "PAT_USER_BINDING": lambda v, c: check_callable_or_none(
         "PAT_USER_BINDING", v, "(user) returning a string that changes when the user does"
     ),

@@ -70,8 +70,11 @@ PAT_EVENT_RETENTION = timedelta(days=365)
 #: Where a signed-out browser on the page is sent (a URL or an endpoint); ``None``: the
 #: host's ``login_view``.
 PAT_LOGIN_URL: str | None = None
-#: The token cache: ``None``, ``"postgresql"``, or a ``redis://`` URL.
+#: The token cache: ``None`` (every token request reads the database), ``"postgresql"``
+#: (invalidated by ``LISTEN``/``NOTIFY``) or a ``redis://`` URL (invalidated by pub/sub).
 PAT_CACHE: str | None = None
+#: The longest a cached token or user is trusted without a word from the database.
+PAT_CACHE_TTL = timedelta(seconds=30)
 #: A callable(user) -> str (Flask-Security: ``lambda u: u.fs_uniquifier``): a token whose
 #: user's value changed since it was made is refused and revoked (``user_changed``).
 PAT_USER_BINDING: Any = None

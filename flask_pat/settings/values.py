@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Mapping
@@ -236,12 +237,20 @@ def check_cache(value: Any) -> None:
     if value is None or value == "postgresql":
         return
     parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("redis", "rediss") or not (parts.netloc or parts.path):
+    if parts is None or parts.scheme not in _CACHE_SCHEMES or not (parts.netloc or parts.path):
         raise SettingError(
             "PAT_CACHE",
-            f"expected None (no cache), 'postgresql' (LISTEN/NOTIFY on the app's PostgreSQL"
-            f" database) or a Redis URL such as 'redis://localhost:6379/0'; got {value!r}.",
+            "expected None, 'postgresql' (LISTEN/NOTIFY on the app's PostgreSQL database) or"
+            f" a Redis URL, e.g. 'redis://127.0.0.1:6379/0'; got {value!r}.",
         )
+    if importlib.util.find_spec("redis") is None:
+        raise SettingError(
+            "PAT_CACHE",
+            "a Redis URL needs the redis package: pip install 'flask-pat[redis]'.",
+        )
+
+
+_CACHE_SCHEMES = ("redis", "rediss", "unix")
 
 
 def check_integrations(value: Any) -> None:

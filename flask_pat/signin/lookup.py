@@ -17,6 +17,7 @@ from ..context import db as _db
 from ..context import ext as _ext
 from ..context import utcnow
 from ..errors import Rejected
+from . import cache
 
 if TYPE_CHECKING:
     from ..extension import PersonalAccessTokens
@@ -40,9 +41,13 @@ def authenticate(secret: str) -> tuple[Any, Any]:
     config = current_app.config
     if not token_text.is_well_formed(secret, config["PAT_TOKEN_PREFIX"]):
         raise Rejected("malformed")
+    digest = token_text.digest(secret)
+    hit, keep = cache.lookup(digest)
+    if hit is not None:
+        return hit
     db = _db()
     lookup = _lookup(ext, db.engine.dialect.name)
-    row = db.session.execute(lookup, {"token_hash": token_text.digest(secret)}).first()
+    row = db.session.execute(lookup, {"token_hash": digest}).first()
     if row is None:
         raise Rejected("unknown")
     token, user = row
@@ -58,6 +63,7 @@ def authenticate(secret: str) -> tuple[Any, Any]:
         raise Rejected("inactive user")
     if not allowed(user):
         raise Rejected("not allowed")
+    keep(token, user)
     return token, user
 
 
@@ -136,6 +142,9 @@ def record_use(token: Any) -> str | None:
     except BaseException:
         session.rollback()
         raise
+    # The cached copy (PAT_CACHE) learns it too; where another process wrote first, it
+    # waits out the resolution likewise.
+    cache.used(token, values if written else {"last_used_at": now})
     if not written:
         return None
     for key, value in values.items():
