@@ -406,7 +406,32 @@ def csrf_app(app: Flask) -> Flask:
     def api_form() -> tuple[str, int]:
         return "posted", 201
 
+    @app.post("/public-form")
+    def public_form() -> tuple[str, int]:
+        return "posted", 201
+
     return app
+
+
+def test_a_refused_token_is_no_csrf_exemption_on_a_public_form(
+    csrf_app: Flask, user: Any, make_token: Any
+) -> None:
+    # No @login_required here to answer 401 first: only the CSRF check stands between a
+    # forged post and the form.
+    _, secret = make_token(user)
+    revoked_id, revoked = make_token(user, "revoked")
+    with csrf_app.app_context():
+        service.revoke(user, service.get(user, revoked_id))
+    browser = sign_in(csrf_app, user)
+    assert browser.post("/public-form").status_code == 400
+    for credential in (tokens.generate("pat"), revoked, "pat_short"):
+        response = browser.post("/public-form", headers=bearer(credential))
+        assert response.status_code == 401, credential
+        assert 'error="invalid_token"' in challenge(response)
+    # A valid token on a route that does not accept tokens signs nobody in: no exemption.
+    response = browser.post("/public-form", headers=bearer(secret))
+    assert response.status_code == 401
+    assert "does not accept" in challenge(response)
 
 
 def test_csrf_is_skipped_only_for_requests_a_token_signed_in(
