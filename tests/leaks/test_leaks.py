@@ -3,7 +3,6 @@ here, a real keys server on 127.0.0.1, real signatures, and a real gunicorn."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -20,83 +19,22 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.hashes import SHA256
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flask_pat import signals, tokens
 from flask_pat.context import utcnow
 from flask_pat.leaks import github
-from tests import servers
 from tests.conftest import bearer
+from tests.support import servers
+from tests.support.github_keys import Key, KeysServer, signed
 
 PREFIX = "/settings/tokens/api"
 GITHUB = f"{PREFIX}/leaks/github"
 REVOKE = f"{PREFIX}/credentials/revoke"
 
 
-# -- keys, a keys server, signed reports --------------------------------------------------
-
-
-class Key:
-    """A P-256 signing key with its identifier, as GitHub holds one."""
-
-    def __init__(self) -> None:
-        self.private = ec.generate_private_key(ec.SECP256R1())
-        self.id = secrets.token_hex(32)
-
-    def pem(self) -> str:
-        return (
-            self.private.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-
-    def sign(self, body: bytes) -> str:
-        return base64.b64encode(self.private.sign(body, ec.ECDSA(SHA256()))).decode()
-
-
-class KeysServer:
-    """A real HTTP server on 127.0.0.1 serving a keys document; counts the fetches."""
-
-    def __init__(self) -> None:
-        self.keys: list[Key] = []
-        self.fetches = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                outer.fetches += 1
-                body = json.dumps(
-                    {
-                        "public_keys": [
-                            {"key_identifier": k.id, "key": k.pem(), "is_current": i == 0}
-                            for i, k in enumerate(outer.keys)
-                        ]
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/meta/public_keys"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+# -- the keys server and its key --------------------------------------------------------
 
 
 @pytest.fixture
@@ -115,16 +53,6 @@ def key(keys_server: KeysServer) -> Key:
 @pytest.fixture
 def app_config(keys_server: KeysServer) -> dict[str, Any]:
     return {"PAT_SECRET_SCANNING_KEYS_URL": keys_server.url}
-
-
-def signed(entries: Any, key: Key, *, key_id: str | None = None) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(entries).encode()
-    headers = {
-        "Github-Public-Key-Identifier": key_id or key.id,
-        "Github-Public-Key-Signature": key.sign(body),
-        "Content-Type": "application/json",
-    }
-    return body, headers
 
 
 def report_of(*token_texts: str, url: str = "https://github.com/o/r/blob/1/a.py") -> list[Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -24,7 +24,7 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
-    """``tests.gunicorn_app`` under a real gunicorn with two workers; its base URL.
+    """``tests.support.gunicorn_app`` under a real gunicorn with two workers; its base URL.
 
     ``env`` is added to the workers' environment (``PAT_GUNICORN_DATABASE_URL`` and the
     like). Fails the test if a worker logged a traceback.
@@ -38,7 +38,7 @@ def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
         f"--bind=127.0.0.1:{port}",
         "--timeout=30",
         "--graceful-timeout=5",
-        "tests.gunicorn_app:app",
+        "tests.support.gunicorn_app:app",
     ]
     environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     log = log_dir / "gunicorn.log"
