@@ -18,16 +18,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The lowest versions pyproject.toml admits for its direct dependencies, in a venv of their
-# own, installed by uv (from PyPI, into the main venv): what a host on older pins gets.
+# own, installed by uv (from PyPI, into the main venv): what a host on older pins gets. The
+# constraints add a pinned host's versions of what flask-pat only depends on through others.
 LOWEST := .venv-lowest
+LOWEST_CONSTRAINTS := tests/support/lowest-constraints.txt
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.5'
 
-$(LOWEST)/.installed: pyproject.toml | $(BIN)/uv
+$(LOWEST)/.installed: pyproject.toml $(LOWEST_CONSTRAINTS) | $(BIN)/uv
 	rm -rf $(LOWEST)
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
-	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct \
+		--constraint $(LOWEST_CONSTRAINTS) -e '.[test]'
 	touch $@
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
@@ -51,7 +54,7 @@ test: $(VENV)/.installed-test
 ## The suite on the lowest versions pyproject.toml admits (without the browser tests, which
 ## need no version variety). PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test-lowest: $(LOWEST)/.installed
-	$(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
+	PAT_LOWEST_RUN=1 $(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
