@@ -41,9 +41,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
-## Run the example app on http://127.0.0.1:5000 (SQLite).
+## Run the example app on http://127.0.0.1:$(PORT) (SQLite): `PORT=8000 make demo` for another.
+PORT ?= 5000
 demo: $(VENV)/.installed-base
-	$(BIN)/python -m example_app
+	PORT=$(PORT) $(BIN)/python -m example_app
 
 ## Lint, type-check and run every test. PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test: $(VENV)/.installed-test
