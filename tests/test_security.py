@@ -1,6 +1,6 @@
-"""Regressions of the second security review (issue 8) and of trying flask-pat inside real
-host apps (issue 13): connections per request, the cookie session under a token, token
-rights, body sizes, CSRF, repeated headers, foreign credentials and where tokens sign in."""
+"""How a token request is kept apart from the rest of a host app: connections per request,
+the cookie session under a token, token rights, body sizes, CSRF, repeated headers, foreign
+credentials and where tokens sign in."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def served(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-# -- issue 8 item 1: one connection per request ----------------------------------------------
+# -- one connection per request -----------------------------------------------------------
 
 CLIENTS = 40
 
@@ -122,7 +122,7 @@ def test_concurrent_first_uses_never_exhaust_the_pool(host_app: Any, pool: dict[
     assert all(token_row(app, token_id).last_used_at is not None for token_id, _ in made)
 
 
-# -- issue 8 item 2: the cookie session under a token ----------------------------------------
+# -- the cookie session under a token -----------------------------------------------------
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_a_session_interface_swapped_after_init_app_is_wrapped_too(
     assert browser.get("/peek").get_json()["session"]["cart"] == "apples"
 
 
-# -- issue 8 item 4: a token manages tokens within its own rights ----------------------------
+# -- a token manages tokens within its own rights -----------------------------------------
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
@@ -306,7 +306,7 @@ def test_tokens_self_rotate(app: Flask, user: Any, make_token: Any) -> None:
     assert app.test_client().post(f"{API}/tokens/self/rotate").status_code == 401
 
 
-# -- issue 8 item 5: body sizes ----------------------------------------------------------------
+# -- body sizes ---------------------------------------------------------------------------
 
 
 def _raw(base: str, request_bytes: bytes, timeout: float = 10) -> bytes:
@@ -364,7 +364,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(
         assert response.status_code == 201, response.text
 
 
-# -- issue 8 item 9: database errors during authentication are logged ----------------------
+# -- database errors during authentication are logged -------------------------------------
 
 
 def test_database_errors_during_authentication_are_logged_with_their_words(
@@ -387,7 +387,7 @@ def test_database_errors_during_authentication_are_logged_with_their_words(
             pat.Token.__table__.create(pat.db.engine)
 
 
-# -- issue 8 item 12 and issue 13 item 3: CSRF and foreign credentials -----------------------
+# -- CSRF and foreign credentials ---------------------------------------------------------
 
 
 @pytest.fixture
@@ -484,7 +484,7 @@ def test_foreign_credentials_are_left_to_the_host(
     assert header in seen  # the host's loader saw it, as without flask-pat
 
 
-# -- issue 8 item 16: repeated Authorization headers -----------------------------------------
+# -- repeated Authorization headers -------------------------------------------------------
 
 
 def _get(base: str, path: str, headers: list[tuple[str, str]]) -> tuple[int, str, bytes]:
@@ -536,7 +536,7 @@ def test_repeated_authorization_headers(
         assert status == 401 and "malformed" in www
 
 
-# -- issue 13 items 4, 5, 7: where tokens sign in, and 401s rather than redirects -----------
+# -- where tokens sign in, and 401s rather than redirects ---------------------------------
 
 
 @pytest.fixture
