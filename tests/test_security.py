@@ -283,6 +283,36 @@ def test_a_token_cannot_kill_or_widen_through_the_id_routes(
         assert client.get("/whoami", headers=bearer(held)).status_code == 200
 
 
+@pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
+def test_a_token_rotates_only_tokens_whose_fresh_lifetime_ends_before_its_own(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        # Made ten days ago for ten days: it ends in five, but rotated it would live ten.
+        old_id, _ = make_token(user, "old", expiration=("days", 10))
+        clock.shift(timedelta(days=5))
+        _, secret = make_token(user, "manager", expiration=("days", 7))
+        short_id, _ = make_token(user, "short", expiration=("days", 1))
+        never_id, _ = make_token(user, "never", expiration=("never", None))
+        same_id, _ = make_token(user, "same", expiration=("days", 7))
+        client = app.test_client()
+
+        def act(token_id: int, action: str) -> Any:
+            return client.post(f"{API}/tokens/{token_id}/{action}", headers=bearer(secret))
+
+        for target in (old_id, never_id):
+            refused = act(target, "rotate")
+            assert refused.status_code == 403, refused.get_json()
+            assert "outlives the one you are using" in refused.get_json()["error"]["message"]
+        assert act(short_id, "rotate").status_code == 201
+        # Ending at the same instant is not outliving it.
+        assert act(same_id, "revoke").status_code == 200
+        refused = act(never_id, "revoke")
+        assert refused.status_code == 403
+        assert "sign in to revoke it" in refused.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     "app_config", [{}, {"PAT_ALLOW_TOKEN_MANAGEMENT": True}], ids=["default", "management"]
 )
