@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import secrets
 import statistics
 import threading
@@ -361,11 +362,22 @@ def test_keys_server_down_answers_503_and_revokes_nothing(
 
 
 @pytest.mark.parametrize(
-    "document",
-    [b"not json", b'{"keys": []}', b'{"public_keys": [{"key_identifier": "a", "key": "x"}]}'],
+    ("document", "logged"),
+    [
+        (b"not json", "is not JSON"),
+        (b'{"keys": []}', "has no public_keys list"),
+        (b'[{"public_keys": []}]', "has no public_keys list"),
+        (b'{"public_keys": [{"key_identifier": "a", "key": "x"}]}', None),
+    ],
 )
 def test_a_broken_keys_document_is_never_trusted(
-    app: Flask, user: Any, make_token: Any, key: Key, document: bytes
+    app: Flask,
+    user: Any,
+    make_token: Any,
+    key: Key,
+    document: bytes,
+    logged: str | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -389,9 +401,22 @@ def test_a_broken_keys_document_is_never_trusted(
         response = app.test_client().post(GITHUB, data=body, headers=headers)
         assert response.status_code in (400, 503)
         assert token_row(app, token_id).revoked_at is None
+        if logged is not None:
+            # The operator reads why the keys cannot be used.
+            warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            assert any(logged in w for w in warnings), warnings
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_signature_with_characters_outside_base64_is_refused(key: Key) -> None:
+    body = b"[]"
+    good = key.sign(body)
+    github.check_signature(key.private.public_key(), body, good)
+    for bad in (f"{good[:8]}!{good[8:]}", f"{good[:8]} {good[8:]}", f"{good}*"):
+        with pytest.raises(github.BadSignature):
+            github.check_signature(key.private.public_key(), body, bad)
 
 
 def test_a_keys_url_that_is_not_http_is_never_read(
