@@ -250,6 +250,27 @@ def test_a_token_creates_only_tokens_within_its_rights(
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
+def test_a_token_creates_tokens_ending_with_it_and_says_until_when(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC), tick=False):
+        _, secret = make_token(user, "manager", expiration=("days", 7))
+        client = app.test_client()
+
+        def create(days: int) -> Any:
+            expiration = {"unit": "days", "value": days}
+            body = {"name": f"{days} days", "expiration": expiration}
+            return client.post(f"{API}/tokens", json=body, headers=bearer(secret))
+
+        assert create(7).status_code == 201  # ending at the same instant is not outliving
+        refused = create(8)
+        assert refused.status_code == 422
+        message = refused.get_json()["error"]["fields"]["expiration"]
+        assert "A token cannot make one that outlives it" in str(message)
+        assert "2030-01-08T00:00:00" in str(message)
+
+
+@pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
 def test_a_token_cannot_kill_or_widen_through_the_id_routes(
     app: Flask, user: Any, make_token: Any
 ) -> None:
