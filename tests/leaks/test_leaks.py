@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFProtect
 from flask_pat import signals, tokens
 from flask_pat.context import utcnow
 from flask_pat.leaks import github
+from flask_pat.leaks import revoke as revoke_by_value
 from tests.conftest import bearer
 from tests.support import servers
 from tests.support.github_keys import Key, KeysServer, signed
@@ -630,6 +631,13 @@ def test_one_credential_is_revoked_as_leaked(
         (token_id, "revoke-endpoint", None)
     ]
     assert client.get("/whoami", headers=bearer(secret)).status_code == 401
+
+
+def test_only_well_formed_tokens_of_this_app_reach_the_database(app: Flask) -> None:
+    ours = tokens.generate("pat")
+    texts = [ours, "garbage", "pat_short", broken_checksum(ours), other_apps_token()]
+    with app.app_context():
+        assert revoke_by_value.digests(texts) == {sha(ours): ours}
 
 
 def test_1000_credentials_are_revoked_and_1001_refused(app: Flask, user: Any) -> None:
