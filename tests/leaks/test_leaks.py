@@ -178,7 +178,9 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
     texts = [live, theirs, foreign, unknown, owner_revoked, *garbage, live]
     body, headers = signed(report_of(*texts), key)
 
-    response = client.post(GITHUB, data=body, headers=headers)
+    response = client.post(
+        GITHUB, data=body, headers={**headers, "User-Agent": "GitHub-Hookshot/secret-scanning"}
+    )
 
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
@@ -216,9 +218,15 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
         "location": "content",
     }
     assert {e.actor for e in events} == {"system"}
+    # Where the report came from, as for any event recorded in a request.
+    assert {(e.ip, e.user_agent) for e in events} == {
+        ("127.0.0.1", "GitHub-Hookshot/secret-scanning")
+    }
     assert sorted(s["token"].id for s in caught["leaked"]) == sorted(
         [live_id, theirs_id, owner_revoked_id]
     )
+    owners = {live_id: user.id, theirs_id: other_user.id, owner_revoked_id: user.id}
+    assert {s["token"].id: s["user"].id for s in caught["leaked"]} == owners
     assert {(s["source"], s["url"]) for s in caught["leaked"]} == {
         ("github", "https://github.com/o/r/blob/1/a.py")
     }
@@ -619,6 +627,7 @@ def test_one_credential_is_revoked_as_leaked(
 ) -> None:
     token_id, secret = make_token(user)
     client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "leak-reporter/1.0"
     response = revoke(client, [secret])
     assert response.status_code == 202
     assert response.get_json() == {}
@@ -626,9 +635,9 @@ def test_one_credential_is_revoked_as_leaked(
     assert row.revoked_reason == "leaked"
     (event,) = leak_events(app)
     assert json.loads(event.detail_text) == {"reason": "leaked", "source": "revoke-endpoint"}
-    assert event.ip == "127.0.0.1"
-    assert [(s["token"].id, s["source"], s["url"]) for s in caught["leaked"]] == [
-        (token_id, "revoke-endpoint", None)
+    assert (event.ip, event.user_agent) == ("127.0.0.1", "leak-reporter/1.0")
+    assert [(s["token"].id, s["user"].id, s["source"], s["url"]) for s in caught["leaked"]] == [
+        (token_id, user.id, "revoke-endpoint", None)
     ]
     assert client.get("/whoami", headers=bearer(secret)).status_code == 401
 
