@@ -235,6 +235,8 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
         [live_id, theirs_id, owner_revoked_id]
     )
     assert {s["by"] for s in caught["revoked"][-2:]} == {"system"}
+    system = {s["token"].id: s["user"].id for s in caught["revoked"][-2:]}
+    assert system == {live_id: user.id, theirs_id: other_user.id}
 
     # The same report again: the same labels, nothing recorded twice.
     again = client.post(GITHUB, data=body, headers=headers)
@@ -439,6 +441,13 @@ def test_a_keys_url_that_is_not_http_is_never_read(
     response = app.test_client().post(GITHUB, data=body, headers=headers)
     assert response.status_code == 503
     assert token_row(app, token_id).revoked_at is None
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:9/keys", "HTTPS://127.0.0.1:9/keys"])
+def test_an_https_keys_url_is_fetched(url: str) -> None:
+    # Nothing listens on port 9: the fetch is tried, and fails as a fetch.
+    with pytest.raises(github.KeysUnavailable, match="cannot fetch"):
+        github.fetch_keys_document(url)
 
 
 @pytest.mark.parametrize("keys_url", [None, ""])
