@@ -157,6 +157,7 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
     other_user: Any,
     make_token: Any,
     key: Key,
+    keys_server: KeysServer,
     caught: dict[str, list[dict[str, Any]]],
 ) -> None:
     live_id, live = make_token(user, "live")
@@ -242,6 +243,7 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
     again = client.post(GITHUB, data=body, headers=headers)
     assert [e["label"] for e in again.get_json()] == labels
     assert len(leak_events(app)) == 3
+    assert keys_server.accepts == ["application/json"]  # fetched once, asking for JSON
 
 
 @pytest.mark.parametrize(
@@ -431,7 +433,12 @@ def test_a_signature_with_characters_outside_base64_is_refused(key: Key) -> None
 
 
 def test_a_keys_url_that_is_not_http_is_never_read(
-    app: Flask, user: Any, make_token: Any, key: Key, tmp_path: Path
+    app: Flask,
+    user: Any,
+    make_token: Any,
+    key: Key,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]}))
@@ -441,6 +448,7 @@ def test_a_keys_url_that_is_not_http_is_never_read(
     response = app.test_client().post(GITHUB, data=body, headers=headers)
     assert response.status_code == 503
     assert token_row(app, token_id).revoked_at is None
+    assert "must be http or https" in caplog.text
 
 
 @pytest.mark.parametrize("url", ["https://127.0.0.1:9/keys", "HTTPS://127.0.0.1:9/keys"])

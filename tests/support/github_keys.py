@@ -41,11 +41,14 @@ class KeysServer:
     def __init__(self) -> None:
         self.keys: list[Key] = []
         self.fetches = 0
+        #: The Accept header of each fetch.
+        self.accepts: list[str | None] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 outer.fetches += 1
+                outer.accepts.append(self.headers.get("Accept"))
                 body = json.dumps(
                     {
                         "public_keys": [
