@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-lowest lint docs bench fuzz clean translations check-translations
+.PHONY: demo test test-lowest lint docs bench fuzz mutate clean translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ $(LOWEST)/.installed: pyproject.toml $(LOWEST_CONSTRAINTS) | $(BIN)/uv
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct \
 		--constraint $(LOWEST_CONSTRAINTS) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-mutate: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
 	touch $@
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
@@ -98,5 +102,10 @@ check-translations: $(VENV)/.installed-test
 fuzz: $(VENV)/.installed-test
 	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/api/test_fuzz.py
 
+## Mutation testing of the security core (mutmut, SQLite, about half an hour on two cores):
+## the score per module and the surviving mutants (docs/testing.md). Not part of make test.
+mutate: $(VENV)/.installed-mutate
+	$(BIN)/python -m tests.support.mutate
+
 clean:
-	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache mutants
