@@ -355,9 +355,57 @@ def test_keys_are_kept_30_minutes_at_most() -> None:
     now[0] += github.KEYS_MAX_AGE - 1
     ring.verify(body, first.id, first.sign(body))
     assert len(documents) == 1
-    now[0] += 2
+    now[0] += 1  # exactly KEYS_MAX_AGE after the fetch: stale
     ring.verify(body, first.id, first.sign(body))
     assert len(documents) == 2
+
+
+def test_unknown_key_ids_fetch_5_times_a_minute_and_again_a_minute_later() -> None:
+    """The key ring on its own: the sixth fetch within FETCH_WINDOW seconds is refused,
+    saying why; one FETCH_WINDOW after the first, fetching is allowed again."""
+    now = [1000.0]
+    fetched: list[str] = []
+
+    def fetch(url: str) -> Any:
+        fetched.append(url)
+        return {"public_keys": []}
+
+    ring = github.KeyRing("https://keys.example", fetch=fetch, clock=lambda: now[0])
+    for _ in range(github.MAX_FETCHES):
+        with pytest.raises(github.BadSignature):
+            ring.key(secrets.token_hex(8))
+    with pytest.raises(github.KeysUnavailable, match="fetched too often"):
+        ring.key(secrets.token_hex(8))
+    assert len(fetched) == github.MAX_FETCHES
+    now[0] += github.FETCH_WINDOW
+    with pytest.raises(github.BadSignature):
+        ring.key(secrets.token_hex(8))
+    assert len(fetched) == github.MAX_FETCHES + 1
+
+
+def test_a_keys_document_larger_than_one_read_is_read_whole(key: Key) -> None:
+    document = json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]})
+    padded = (document + " " * 200_000).encode()  # several reads of the response
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(padded)))
+            self.end_headers()
+            self.wfile.write(padded)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/keys"
+        assert set(github.parse_keys(github.fetch_keys_document(url))) == {key.id}
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_keys_server_down_answers_503_and_revokes_nothing(
@@ -417,7 +465,8 @@ def test_a_broken_keys_document_is_never_trusted(
         if logged is not None:
             # The operator reads why the keys cannot be used.
             warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-            assert any(logged in w for w in warnings), warnings
+            prefix = "flask-pat: the leak reports' signing keys are unavailable: "
+            assert any(w.startswith(prefix) and logged in w for w in warnings), warnings
     finally:
         server.shutdown()
         server.server_close()
