@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
@@ -470,6 +472,24 @@ def test_a_broken_keys_document_is_never_trusted(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_only_p256_keys_of_well_formed_entries_are_kept(key: Key) -> None:
+    p384 = ec.generate_private_key(ec.SECP384R1()).public_key()
+    p384_pem = p384.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    good = {"key_identifier": key.id, "key": key.pem()}
+    # Each kind of bad entry comes before a good one, which is still read.
+    for bad in (
+        "not an object",
+        {"key_identifier": "no key"},
+        {"key": key.pem()},
+        {"key_identifier": 7, "key": key.pem()},
+        {"key_identifier": "not pem", "key": "-----BEGIN PUBLIC KEY-----\nxx"},
+        {"key_identifier": "p384", "key": p384_pem},
+    ):
+        assert set(github.parse_keys({"public_keys": [bad, good]})) == {key.id}, bad
 
 
 def test_a_signature_with_characters_outside_base64_is_refused(key: Key) -> None:
