@@ -299,6 +299,15 @@ def test_rotate_keeps_a_shorter_lifetime_and_caps_a_never_ending_one(
         assert again.expires_at == START + DAY / 2 + DAY
 
 
+def test_authenticate_finds_the_owner_among_other_users(
+    ctx: None, user: Any, other_user: Any
+) -> None:
+    _, mine = service.create(user, "mine")
+    _, theirs = service.create(other_user, "theirs")
+    assert lookup.authenticate(mine)[1].id == user.id
+    assert lookup.authenticate(theirs)[1].id == other_user.id
+
+
 def test_authenticate_refuses_with_a_reason(
     clock: Any, ctx: None, app: Flask, db: Any, user: Any, other_user: Any
 ) -> None:
