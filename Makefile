@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-lowest lint docs bench fuzz clean translations check-translations
+.PHONY: demo test test-lowest lint docs bench fuzz mutate clean translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,16 +18,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The lowest versions pyproject.toml admits for its direct dependencies, in a venv of their
-# own, installed by uv (from PyPI, into the main venv): what a host on older pins gets.
+# own, installed by uv (from PyPI, into the main venv): what a host on older pins gets. The
+# constraints add a pinned host's versions of what flask-pat only depends on through others.
 LOWEST := .venv-lowest
+LOWEST_CONSTRAINTS := tests/support/lowest-constraints.txt
 
 $(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.5'
 
-$(LOWEST)/.installed: pyproject.toml | $(BIN)/uv
+$(LOWEST)/.installed: pyproject.toml $(LOWEST_CONSTRAINTS) | $(BIN)/uv
 	rm -rf $(LOWEST)
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
-	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct \
+		--constraint $(LOWEST_CONSTRAINTS) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-mutate: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
 	touch $@
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
@@ -38,9 +45,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
-## Run the example app on http://127.0.0.1:5000 (SQLite).
+## Run the example app on http://127.0.0.1:$(PORT) (SQLite): `PORT=8000 make demo` for another.
+PORT ?= 5000
 demo: $(VENV)/.installed-base
-	$(BIN)/python -m example_app
+	PORT=$(PORT) $(BIN)/python -m example_app
 
 ## Lint, type-check and run every test. PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test: $(VENV)/.installed-test
@@ -51,7 +59,7 @@ test: $(VENV)/.installed-test
 ## The suite on the lowest versions pyproject.toml admits (without the browser tests, which
 ## need no version variety). PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test-lowest: $(LOWEST)/.installed
-	$(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
+	PAT_LOWEST_RUN=1 $(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -95,5 +103,10 @@ check-translations: $(VENV)/.installed-test
 fuzz: $(VENV)/.installed-test
 	PAT_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/api/test_fuzz.py
 
+## Mutation testing of the security core (mutmut, SQLite, about half an hour on two cores):
+## the score per module and the surviving mutants (docs/testing.md). Not part of make test.
+mutate: $(VENV)/.installed-mutate
+	$(BIN)/python -m tests.support.mutate
+
 clean:
-	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) dist build docs/_build .pytest_cache .mypy_cache .ruff_cache mutants

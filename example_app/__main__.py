@@ -1,4 +1,4 @@
-"""``python -m example_app``: serve the example app on http://127.0.0.1:5000."""
+"""``python -m example_app``: serve the example app on http://127.0.0.1:5000 (or ``$PORT``)."""
 
 from __future__ import annotations
 

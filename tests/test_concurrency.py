@@ -16,8 +16,8 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from . import servers
 from .conftest import ApiClient, bearer, require_server, sign_in
+from .support import servers
 
 THREADS = 20
 ROUNDS = 3

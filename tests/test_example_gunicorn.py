@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from tests.hosts.support import drop_all_tables
-from tests.servers import ROOT, free_port
+from tests.support.servers import ROOT, free_port
 
 WORKERS = 4
 HOOKS = """

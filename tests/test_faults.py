@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from flask_pat import service, tokens
 
 from .conftest import ApiClient, bearer, cli_runner, make_app, require_server, sign_in
+from .support.github_keys import Key, KeysServer, signed
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "/settings/tokens/api"
@@ -390,6 +391,7 @@ def test_no_secret_in_the_database_or_the_logs(
     user: Any,
     make_token: Any,
     database_url: str,
+    keys_server: KeysServer,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -413,6 +415,38 @@ def test_no_secret_in_the_database_or_the_logs(
         # Authenticate (a lookup and a last_used_at write), and fail to.
         fresh(app, "GET", "/notes", headers=bearer(secret))
         fresh(app, "GET", "/notes", headers=bearer(secret[:-1]))
+    # The two routes that receive token text from outside: GitHub's signed report and
+    # revoke by value, each with a live token, an unknown one and a damaged one.
+    reported, revoked = (make_token(user, name)[1] for name in ("reported", "revoked"))
+    secrets += [reported, revoked]
+    app.config["PAT_SECRET_SCANNING_KEYS_URL"] = keys_server.url
+    report = [
+        {"token": text, "type": "flask_pat_token", "url": "https://github.com/o/r/blob/1/a.py"}
+        for text in (reported, unknown, reported[:-1])
+    ]
+    body, headers = signed(report, keys_server.keys[0])
+    response = fresh(app, "POST", f"{PREFIX}/leaks/github", data=body, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [entry["label"] for entry in response.get_json()] == [
+        "true_positive",
+        "false_positive",
+        "false_positive",
+    ]
+    response = fresh(
+        app, "POST", f"{PREFIX}/credentials/revoke", json={"credentials": [revoked, unknown[:-1]]}
+    )
+    response.close()  # the revocation runs once the answer is sent
+    assert response.status_code == 202
+    with app.app_context():
+        pat = app.extensions["pat"]
+        reasons = dict(
+            pat.db.session.execute(
+                sa.select(pat.Token.name, pat.Token.revoked_reason).where(
+                    pat.Token.name.in_(["reported", "revoked"])
+                )
+            ).all()
+        )
+    assert reasons == {"reported": "leaked", "revoked": "leaked"}
 
     dump = [repr(tuple(row)) for row in _dump_database(app)]
     logs = caplog.text + "\n".join(str(r.args) for r in caplog.records) + capsys.readouterr().out
@@ -424,6 +458,14 @@ def test_no_secret_in_the_database_or_the_logs(
             assert not any(part in text for text in dump), "a secret is stored"
             assert part not in logs, "a secret is logged"
             assert part.encode() not in raw, "a secret is in the database file"
+
+
+@pytest.fixture
+def keys_server() -> Iterator[KeysServer]:
+    server = KeysServer()
+    server.keys.append(Key())
+    yield server
+    server.stop()
 
 
 def _dump_database(app: Flask) -> list[Any]:

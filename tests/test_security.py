@@ -1,6 +1,6 @@
-"""Regressions of the second security review (issue 8) and of trying flask-pat inside real
-host apps (issue 13): connections per request, the cookie session under a token, token
-rights, body sizes, CSRF, repeated headers, foreign credentials and where tokens sign in."""
+"""How a token request is kept apart from the rest of a host app: connections per request,
+the cookie session under a token, token rights, body sizes, CSRF, repeated headers, foreign
+credentials and where tokens sign in."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def served(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-# -- issue 8 item 1: one connection per request ----------------------------------------------
+# -- one connection per request -----------------------------------------------------------
 
 CLIENTS = 40
 
@@ -122,7 +122,7 @@ def test_concurrent_first_uses_never_exhaust_the_pool(host_app: Any, pool: dict[
     assert all(token_row(app, token_id).last_used_at is not None for token_id, _ in made)
 
 
-# -- issue 8 item 2: the cookie session under a token ----------------------------------------
+# -- the cookie session under a token -----------------------------------------------------
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_a_session_interface_swapped_after_init_app_is_wrapped_too(
     assert browser.get("/peek").get_json()["session"]["cart"] == "apples"
 
 
-# -- issue 8 item 4: a token manages tokens within its own rights ----------------------------
+# -- a token manages tokens within its own rights -----------------------------------------
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
@@ -247,6 +247,27 @@ def test_a_token_creates_only_tokens_within_its_rights(
     within = create(scopes=["notes:read"], expiration={"unit": "days", "value": 6})
     assert within.status_code == 201
     assert within.get_json()["token"]["scopes"] == ["notes:read"]
+
+
+@pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
+def test_a_token_creates_tokens_ending_with_it_and_says_until_when(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC), tick=False):
+        _, secret = make_token(user, "manager", expiration=("days", 7))
+        client = app.test_client()
+
+        def create(days: int) -> Any:
+            expiration = {"unit": "days", "value": days}
+            body = {"name": f"{days} days", "expiration": expiration}
+            return client.post(f"{API}/tokens", json=body, headers=bearer(secret))
+
+        assert create(7).status_code == 201  # ending at the same instant is not outliving
+        refused = create(8)
+        assert refused.status_code == 422
+        message = refused.get_json()["error"]["fields"]["expiration"]
+        assert "A token cannot make one that outlives it" in str(message)
+        assert "2030-01-08T00:00:00" in str(message)
 
 
 @pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
@@ -283,6 +304,36 @@ def test_a_token_cannot_kill_or_widen_through_the_id_routes(
         assert client.get("/whoami", headers=bearer(held)).status_code == 200
 
 
+@pytest.mark.parametrize("app_config", [{"PAT_ALLOW_TOKEN_MANAGEMENT": True}])
+def test_a_token_rotates_only_tokens_whose_fresh_lifetime_ends_before_its_own(
+    app: Flask, user: Any, make_token: Any
+) -> None:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        # Made ten days ago for ten days: it ends in five, but rotated it would live ten.
+        old_id, _ = make_token(user, "old", expiration=("days", 10))
+        clock.shift(timedelta(days=5))
+        _, secret = make_token(user, "manager", expiration=("days", 7))
+        short_id, _ = make_token(user, "short", expiration=("days", 1))
+        never_id, _ = make_token(user, "never", expiration=("never", None))
+        same_id, _ = make_token(user, "same", expiration=("days", 7))
+        client = app.test_client()
+
+        def act(token_id: int, action: str) -> Any:
+            return client.post(f"{API}/tokens/{token_id}/{action}", headers=bearer(secret))
+
+        for target in (old_id, never_id):
+            refused = act(target, "rotate")
+            assert refused.status_code == 403, refused.get_json()
+            assert "outlives the one you are using" in refused.get_json()["error"]["message"]
+        assert act(short_id, "rotate").status_code == 201
+        # Ending at the same instant is not outliving it.
+        assert act(same_id, "revoke").status_code == 200
+        refused = act(never_id, "revoke")
+        assert refused.status_code == 403
+        assert "sign in to revoke it" in refused.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     "app_config", [{}, {"PAT_ALLOW_TOKEN_MANAGEMENT": True}], ids=["default", "management"]
 )
@@ -306,7 +357,7 @@ def test_tokens_self_rotate(app: Flask, user: Any, make_token: Any) -> None:
     assert app.test_client().post(f"{API}/tokens/self/rotate").status_code == 401
 
 
-# -- issue 8 item 5: body sizes ----------------------------------------------------------------
+# -- body sizes ---------------------------------------------------------------------------
 
 
 def _raw(base: str, request_bytes: bytes, timeout: float = 10) -> bytes:
@@ -364,7 +415,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(
         assert response.status_code == 201, response.text
 
 
-# -- issue 8 item 9: database errors during authentication are logged ----------------------
+# -- database errors during authentication are logged -------------------------------------
 
 
 def test_database_errors_during_authentication_are_logged_with_their_words(
@@ -389,7 +440,7 @@ def test_database_errors_during_authentication_are_logged_with_their_words(
             pat.RetiredSecret.__table__.create(pat.db.engine)
 
 
-# -- issue 8 item 12 and issue 13 item 3: CSRF and foreign credentials -----------------------
+# -- CSRF and foreign credentials ---------------------------------------------------------
 
 
 @pytest.fixture
@@ -408,7 +459,32 @@ def csrf_app(app: Flask) -> Flask:
     def api_form() -> tuple[str, int]:
         return "posted", 201
 
+    @app.post("/public-form")
+    def public_form() -> tuple[str, int]:
+        return "posted", 201
+
     return app
+
+
+def test_a_refused_token_is_no_csrf_exemption_on_a_public_form(
+    csrf_app: Flask, user: Any, make_token: Any
+) -> None:
+    # No @login_required here to answer 401 first: only the CSRF check stands between a
+    # forged post and the form.
+    _, secret = make_token(user)
+    revoked_id, revoked = make_token(user, "revoked")
+    with csrf_app.app_context():
+        service.revoke(user, service.get(user, revoked_id))
+    browser = sign_in(csrf_app, user)
+    assert browser.post("/public-form").status_code == 400
+    for credential in (tokens.generate("pat"), revoked, "pat_short"):
+        response = browser.post("/public-form", headers=bearer(credential))
+        assert response.status_code == 401, credential
+        assert 'error="invalid_token"' in challenge(response)
+    # A valid token on a route that does not accept tokens signs nobody in: no exemption.
+    response = browser.post("/public-form", headers=bearer(secret))
+    assert response.status_code == 401
+    assert "does not accept" in challenge(response)
 
 
 def test_csrf_is_skipped_only_for_requests_a_token_signed_in(
@@ -461,7 +537,7 @@ def test_foreign_credentials_are_left_to_the_host(
     assert header in seen  # the host's loader saw it, as without flask-pat
 
 
-# -- issue 8 item 16: repeated Authorization headers -----------------------------------------
+# -- repeated Authorization headers -------------------------------------------------------
 
 
 def _get(base: str, path: str, headers: list[tuple[str, str]]) -> tuple[int, str, bytes]:
@@ -513,7 +589,7 @@ def test_repeated_authorization_headers(
         assert status == 401 and "malformed" in www
 
 
-# -- issue 13 items 4, 5, 7: where tokens sign in, and 401s rather than redirects -----------
+# -- where tokens sign in, and 401s rather than redirects ---------------------------------
 
 
 @pytest.fixture

@@ -278,6 +278,36 @@ def test_rotate_respects_a_lowered_max_lifetime(clock: Any, app: Flask, user: An
         assert rotated.expires_at == START + 2 * DAY
 
 
+@pytest.mark.parametrize("app_config", [{"PAT_MAX_LIFETIME": timedelta(days=30)}])
+def test_rotate_keeps_a_shorter_lifetime_and_caps_a_never_ending_one(
+    clock: Any, app: Flask, user: Any
+) -> None:
+    app.config["PAT_MAX_LIFETIME"] = None
+    with app.app_context():
+        never_id = service.create(user, "never", ("never", None))[0].id
+        short_id = service.create(user, "short", ("days", 1))[0].id
+    app.config["PAT_MAX_LIFETIME"] = timedelta(days=30)  # set after the first was made
+    with app.app_context():
+        capped, _ = service.rotate(user, service.get(user, never_id))
+        assert capped.expires_at == START + 30 * DAY
+        short, _ = service.rotate(user, service.get(user, short_id))
+        assert short.expires_at == START + DAY
+    clock.shift(DAY / 2)
+    with app.app_context():
+        # Each rotation starts the token's own lifetime again, not a default one.
+        again, _ = service.rotate(user, service.get(user, short_id))
+        assert again.expires_at == START + DAY / 2 + DAY
+
+
+def test_authenticate_finds_the_owner_among_other_users(
+    ctx: None, user: Any, other_user: Any
+) -> None:
+    _, mine = service.create(user, "mine")
+    _, theirs = service.create(other_user, "theirs")
+    assert lookup.authenticate(mine)[1].id == user.id
+    assert lookup.authenticate(theirs)[1].id == other_user.id
+
+
 def test_authenticate_refuses_with_a_reason(
     clock: Any, ctx: None, app: Flask, db: Any, user: Any, other_user: Any
 ) -> None:

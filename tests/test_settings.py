@@ -71,9 +71,7 @@ def test_good_settings_pass(config: dict[str, Any]) -> None:
     _init(**config)
 
 
-@pytest.mark.parametrize(
-    "value", [None, "redis://127.0.0.1:6379/0", "rediss://cache.example.com"]
-)
+@pytest.mark.parametrize("value", [None, "redis://127.0.0.1:6379/0", "rediss://cache.example.com"])
 def test_the_cache_settings_accepted_values_pass(value: Any) -> None:
     _init(PAT_CACHE=value)
 

@@ -217,6 +217,20 @@ def test_an_admin_revokes_any_token_and_its_owner_cannot_restore_it(
     ]
 
 
+def test_a_token_an_admin_revoked_signs_nobody_in_afterwards(
+    app: Flask, admin: ApiClient, user: Any
+) -> None:
+    owner = ApiClient(sign_in(app, user), PREFIX)
+    created = owner.create("ci")
+    target, secret = created["token"]["id"], created["secret"]
+    client = app.test_client()
+    assert client.get(f"{API}/tokens/self", headers=bearer(secret)).status_code == 200
+    assert admin.post(f"/admin/tokens/{target}/revoke").status_code == 200
+    response = client.get(f"{API}/tokens/self", headers=bearer(secret))
+    assert response.status_code == 401
+    assert "has been revoked" in response.headers["WWW-Authenticate"]
+
+
 def test_an_admin_takes_over_a_revocation_by_its_owner(
     app: Flask, admin: ApiClient, user: Any
 ) -> None:

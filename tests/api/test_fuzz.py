@@ -181,11 +181,33 @@ def fuzzed(
     schema = schemathesis.openapi.from_wsgi(
         f"{PREFIX}/openapi.json", app, config=campaign_config(cookie.value, csrf)
     )
-    yield Fuzzed(app=app, cookie=cookie.value, csrf=csrf, schema=schema, user=user)
+    fuzzed = Fuzzed(app=app, cookie=cookie.value, csrf=csrf, schema=schema, user=user)
+    yield fuzzed
+    _report(request, fuzzed)
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def _report(request: pytest.FixtureRequest, fuzzed: Fuzzed) -> None:
+    """Print what was sent and answered on this database: the counts ``make fuzz`` reports
+    (each campaign test checks its own answers)."""
+    cases = sum(fuzzed.statuses.values())
+    if not cases:
+        return
+    by_status = Counter[int]()
+    for (_, _, status), count in fuzzed.statuses.items():
+        by_status[status] += count
+    dialect = make_url(str(fuzzed.app.config["SQLALCHEMY_DATABASE_URI"])).get_backend_name()
+    answers = ", ".join(f"{status}: {n}" for status, n in sorted(by_status.items()))
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    assert capture is not None
+    with capture.global_and_fixture_disabled():
+        print(
+            f"\nfuzzed {len(OPERATIONS)} operations on {dialect}: {cases} cases"
+            f" ({EXAMPLES} per operation and mode), answers {answers}"
+        )
 
 
 def test_every_operation_is_fuzzed(fuzzed: Fuzzed) -> None:
@@ -239,20 +261,3 @@ def test_api_answers_every_input_as_documented(
     seen = sum(n for (op, m, _), n in fuzzed.statuses.items() if op == label and m == mode.value)
     assert seen >= (1 if label in INPUTLESS else min(EXAMPLES, 5))
     assert not any(status >= 500 for (op, _, status) in fuzzed.statuses if op == label)
-
-
-def test_campaign_summary(fuzzed: Fuzzed, capsys: pytest.CaptureFixture[str]) -> None:
-    """What was sent and answered on this database: the counts ``make fuzz`` reports."""
-    cases = sum(fuzzed.statuses.values())
-    by_status = Counter[int]()
-    for (_, _, status), count in fuzzed.statuses.items():
-        by_status[status] += count
-    assert cases > 0
-    assert not any(status >= 500 for status in by_status)
-    dialect = make_url(str(fuzzed.app.config["SQLALCHEMY_DATABASE_URI"])).get_backend_name()
-    answers = ", ".join(f"{status}: {n}" for status, n in sorted(by_status.items()))
-    with capsys.disabled():
-        print(
-            f"\nfuzzed {len(OPERATIONS)} operations on {dialect}: {cases} cases"
-            f" ({EXAMPLES} per operation and mode), answers {answers}"
-        )

@@ -292,7 +292,7 @@ def test_unsafe_requests_need_the_csrf_token(
         "garbage": {"X-CSRF-Token": "not-a-token"},
         "another user's": {"X-CSRF-Token": others},
         "tampered": {"X-CSRF-Token": tampered},
-        "Flask-WTF's header name": {"X-CSRFToken": "not-a-token"},
+        "garbage in Flask-WTF's header name": {"X-CSRFToken": "not-a-token"},
     }.items():
         for method, path in UNSAFE_ROUTES:
             response = call(api.client, method, path.format(id=token_id), headers)
@@ -302,6 +302,15 @@ def test_unsafe_requests_need_the_csrf_token(
     row = token_row(app, token_id)
     assert row.revoked_at is None
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("header", ["X-CSRF-Token", "X-CSRFToken"])
+def test_the_csrf_token_is_read_from_either_header_name(api: ApiClient, header: str) -> None:
+    response = api.client.post(
+        api.url("/tokens"), json={"name": "sent"}, headers={header: api.csrf}
+    )
+    assert response.status_code == 201, response.get_json()
+    assert names(api.get("/tokens")) == ["sent"]
 
 
 def test_a_stale_csrf_token_is_refused_and_a_fresh_one_works(clock: Any, api: ApiClient) -> None:

@@ -3,10 +3,10 @@ here, a real keys server on 127.0.0.1, real signatures, and a real gunicorn."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
+import logging
 import secrets
 import statistics
 import threading
@@ -22,81 +22,23 @@ import requests
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.hashes import SHA256
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flask_pat import signals, tokens
 from flask_pat.context import utcnow
 from flask_pat.leaks import background, github
-from tests import servers
+from flask_pat.leaks import revoke as revoke_by_value
 from tests.conftest import bearer
+from tests.support import servers
+from tests.support.github_keys import Key, KeysServer, signed
 
 PREFIX = "/settings/tokens/api"
 GITHUB = f"{PREFIX}/leaks/github"
 REVOKE = f"{PREFIX}/credentials/revoke"
 
 
-# -- keys, a keys server, signed reports --------------------------------------------------
-
-
-class Key:
-    """A P-256 signing key with its identifier, as GitHub holds one."""
-
-    def __init__(self) -> None:
-        self.private = ec.generate_private_key(ec.SECP256R1())
-        self.id = secrets.token_hex(32)
-
-    def pem(self) -> str:
-        return (
-            self.private.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-
-    def sign(self, body: bytes) -> str:
-        return base64.b64encode(self.private.sign(body, ec.ECDSA(SHA256()))).decode()
-
-
-class KeysServer:
-    """A real HTTP server on 127.0.0.1 serving a keys document; counts the fetches."""
-
-    def __init__(self) -> None:
-        self.keys: list[Key] = []
-        self.fetches = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                outer.fetches += 1
-                body = json.dumps(
-                    {
-                        "public_keys": [
-                            {"key_identifier": k.id, "key": k.pem(), "is_current": i == 0}
-                            for i, k in enumerate(outer.keys)
-                        ]
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/meta/public_keys"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+# -- the keys server and its key --------------------------------------------------------
 
 
 @pytest.fixture
@@ -115,16 +57,6 @@ def key(keys_server: KeysServer) -> Key:
 @pytest.fixture
 def app_config(keys_server: KeysServer) -> dict[str, Any]:
     return {"PAT_SECRET_SCANNING_KEYS_URL": keys_server.url}
-
-
-def signed(entries: Any, key: Key, *, key_id: str | None = None) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(entries).encode()
-    headers = {
-        "Github-Public-Key-Identifier": key_id or key.id,
-        "Github-Public-Key-Signature": key.sign(body),
-        "Content-Type": "application/json",
-    }
-    return body, headers
 
 
 def report_of(*token_texts: str, url: str = "https://github.com/o/r/blob/1/a.py") -> list[Any]:
@@ -227,6 +159,7 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
     other_user: Any,
     make_token: Any,
     key: Key,
+    keys_server: KeysServer,
     caught: dict[str, list[dict[str, Any]]],
 ) -> None:
     live_id, live = make_token(user, "live")
@@ -248,7 +181,9 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
     texts = [live, theirs, foreign, unknown, owner_revoked, *garbage, live]
     body, headers = signed(report_of(*texts), key)
 
-    response = client.post(GITHUB, data=body, headers=headers)
+    response = client.post(
+        GITHUB, data=body, headers={**headers, "User-Agent": "GitHub-Hookshot/secret-scanning"}
+    )
 
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
@@ -286,9 +221,15 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
         "location": "content",
     }
     assert {e.actor for e in events} == {"system"}
+    # Where the report came from, as for any event recorded in a request.
+    assert {(e.ip, e.user_agent) for e in events} == {
+        ("127.0.0.1", "GitHub-Hookshot/secret-scanning")
+    }
     assert sorted(s["token"].id for s in caught["leaked"]) == sorted(
         [live_id, theirs_id, owner_revoked_id]
     )
+    owners = {live_id: user.id, theirs_id: other_user.id, owner_revoked_id: user.id}
+    assert {s["token"].id: s["user"].id for s in caught["leaked"]} == owners
     assert {(s["source"], s["url"]) for s in caught["leaked"]} == {
         ("github", "https://github.com/o/r/blob/1/a.py")
     }
@@ -297,11 +238,14 @@ def test_a_signed_report_revokes_this_apps_tokens_and_labels_every_entry(
         [live_id, theirs_id, owner_revoked_id]
     )
     assert {s["by"] for s in caught["revoked"][-2:]} == {"system"}
+    system = {s["token"].id: s["user"].id for s in caught["revoked"][-2:]}
+    assert system == {live_id: user.id, theirs_id: other_user.id}
 
     # The same report again: the same labels, nothing recorded twice.
     again = client.post(GITHUB, data=body, headers=headers)
     assert [e["label"] for e in again.get_json()] == labels
     assert len(leak_events(app)) == 3
+    assert keys_server.accepts == ["application/json"]  # fetched once, asking for JSON
 
 
 @pytest.mark.parametrize(
@@ -413,9 +357,57 @@ def test_keys_are_kept_30_minutes_at_most() -> None:
     now[0] += github.KEYS_MAX_AGE - 1
     ring.verify(body, first.id, first.sign(body))
     assert len(documents) == 1
-    now[0] += 2
+    now[0] += 1  # exactly KEYS_MAX_AGE after the fetch: stale
     ring.verify(body, first.id, first.sign(body))
     assert len(documents) == 2
+
+
+def test_unknown_key_ids_fetch_5_times_a_minute_and_again_a_minute_later() -> None:
+    """The key ring on its own: the sixth fetch within FETCH_WINDOW seconds is refused,
+    saying why; one FETCH_WINDOW after the first, fetching is allowed again."""
+    now = [1000.0]
+    fetched: list[str] = []
+
+    def fetch(url: str) -> Any:
+        fetched.append(url)
+        return {"public_keys": []}
+
+    ring = github.KeyRing("https://keys.example", fetch=fetch, clock=lambda: now[0])
+    for _ in range(github.MAX_FETCHES):
+        with pytest.raises(github.BadSignature):
+            ring.key(secrets.token_hex(8))
+    with pytest.raises(github.KeysUnavailable, match="fetched too often"):
+        ring.key(secrets.token_hex(8))
+    assert len(fetched) == github.MAX_FETCHES
+    now[0] += github.FETCH_WINDOW
+    with pytest.raises(github.BadSignature):
+        ring.key(secrets.token_hex(8))
+    assert len(fetched) == github.MAX_FETCHES + 1
+
+
+def test_a_keys_document_larger_than_one_read_is_read_whole(key: Key) -> None:
+    document = json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]})
+    padded = (document + " " * 200_000).encode()  # several reads of the response
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(padded)))
+            self.end_headers()
+            self.wfile.write(padded)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/keys"
+        assert set(github.parse_keys(github.fetch_keys_document(url))) == {key.id}
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_keys_server_down_answers_503_and_revokes_nothing(
@@ -433,11 +425,22 @@ def test_keys_server_down_answers_503_and_revokes_nothing(
 
 
 @pytest.mark.parametrize(
-    "document",
-    [b"not json", b'{"keys": []}', b'{"public_keys": [{"key_identifier": "a", "key": "x"}]}'],
+    ("document", "logged"),
+    [
+        (b"not json", "is not JSON"),
+        (b'{"keys": []}', "has no public_keys list"),
+        (b'[{"public_keys": []}]', "has no public_keys list"),
+        (b'{"public_keys": [{"key_identifier": "a", "key": "x"}]}', None),
+    ],
 )
 def test_a_broken_keys_document_is_never_trusted(
-    app: Flask, user: Any, make_token: Any, key: Key, document: bytes
+    app: Flask,
+    user: Any,
+    make_token: Any,
+    key: Key,
+    document: bytes,
+    logged: str | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -461,13 +464,50 @@ def test_a_broken_keys_document_is_never_trusted(
         response = app.test_client().post(GITHUB, data=body, headers=headers)
         assert response.status_code in (400, 503)
         assert token_row(app, token_id).revoked_at is None
+        if logged is not None:
+            # The operator reads why the keys cannot be used.
+            warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            prefix = "flask-pat: the leak reports' signing keys are unavailable: "
+            assert any(w.startswith(prefix) and logged in w for w in warnings), warnings
     finally:
         server.shutdown()
         server.server_close()
 
 
+def test_only_p256_keys_of_well_formed_entries_are_kept(key: Key) -> None:
+    p384 = ec.generate_private_key(ec.SECP384R1()).public_key()
+    p384_pem = p384.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    good = {"key_identifier": key.id, "key": key.pem()}
+    # Each kind of bad entry comes before a good one, which is still read.
+    for bad in (
+        "not an object",
+        {"key_identifier": "no key"},
+        {"key": key.pem()},
+        {"key_identifier": 7, "key": key.pem()},
+        {"key_identifier": "not pem", "key": "-----BEGIN PUBLIC KEY-----\nxx"},
+        {"key_identifier": "p384", "key": p384_pem},
+    ):
+        assert set(github.parse_keys({"public_keys": [bad, good]})) == {key.id}, bad
+
+
+def test_a_signature_with_characters_outside_base64_is_refused(key: Key) -> None:
+    body = b"[]"
+    good = key.sign(body)
+    github.check_signature(key.private.public_key(), body, good)
+    for bad in (f"{good[:8]}!{good[8:]}", f"{good[:8]} {good[8:]}", f"{good}*"):
+        with pytest.raises(github.BadSignature):
+            github.check_signature(key.private.public_key(), body, bad)
+
+
 def test_a_keys_url_that_is_not_http_is_never_read(
-    app: Flask, user: Any, make_token: Any, key: Key, tmp_path: Path
+    app: Flask,
+    user: Any,
+    make_token: Any,
+    key: Key,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]}))
@@ -477,6 +517,14 @@ def test_a_keys_url_that_is_not_http_is_never_read(
     response = app.test_client().post(GITHUB, data=body, headers=headers)
     assert response.status_code == 503
     assert token_row(app, token_id).revoked_at is None
+    assert "must be http or https" in caplog.text
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:9/keys", "HTTPS://127.0.0.1:9/keys"])
+def test_an_https_keys_url_is_fetched(url: str) -> None:
+    # Nothing listens on port 9: the fetch is tried, and fails as a fetch.
+    with pytest.raises(github.KeysUnavailable, match="cannot fetch"):
+        github.fetch_keys_document(url)
 
 
 @pytest.mark.parametrize("keys_url", [None, ""])
@@ -668,6 +716,7 @@ def test_one_credential_is_revoked_as_leaked(
 ) -> None:
     token_id, secret = make_token(user)
     client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "leak-reporter/1.0"
     response = revoke(client, [secret])
     assert response.status_code == 202
     assert response.get_json() == {}
@@ -675,11 +724,18 @@ def test_one_credential_is_revoked_as_leaked(
     assert row.revoked_reason == "leaked"
     (event,) = leak_events(app)
     assert json.loads(event.detail_text) == {"reason": "leaked", "source": "revoke-endpoint"}
-    assert event.ip == "127.0.0.1"
-    assert [(s["token"].id, s["source"], s["url"]) for s in caught["leaked"]] == [
-        (token_id, "revoke-endpoint", None)
+    assert (event.ip, event.user_agent) == ("127.0.0.1", "leak-reporter/1.0")
+    assert [(s["token"].id, s["user"].id, s["source"], s["url"]) for s in caught["leaked"]] == [
+        (token_id, user.id, "revoke-endpoint", None)
     ]
     assert client.get("/whoami", headers=bearer(secret)).status_code == 401
+
+
+def test_only_well_formed_tokens_of_this_app_reach_the_database(app: Flask) -> None:
+    ours = tokens.generate("pat")
+    texts = [ours, "garbage", "pat_short", broken_checksum(ours), other_apps_token()]
+    with app.app_context():
+        assert revoke_by_value.digests(texts) == {sha(ours): ours}
 
 
 def test_1000_credentials_are_revoked_and_1001_refused(app: Flask, user: Any) -> None:

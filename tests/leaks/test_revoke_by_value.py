@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 
 from flask_pat.leaks import background
-from tests import servers
 from tests.conftest import bearer
+from tests.support import servers
 from tests.test_security import token_row
 
 REVOKE = "/settings/tokens/api/credentials/revoke"

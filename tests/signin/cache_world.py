@@ -22,7 +22,7 @@ from flask_pat import service
 from flask_pat.context import utcnow
 from flask_pat.signin.cache import TokenCache
 from tests.conftest import ApiClient, _add_user, bearer, require_server, sign_in
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 #: The machine's shared Redis: fine for ordinary tests, never stopped by one.
 SHARED_REDIS = "redis://127.0.0.1:6379/0"

@@ -13,8 +13,8 @@ import requests
 
 from flask_pat import service
 from tests.conftest import _add_user, _dispose, make_app
-from tests.servers import gunicorn
 from tests.signin.cache_world import channel_setting, unique_table
+from tests.support.servers import gunicorn
 
 WORKERS = 4
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -31,7 +31,7 @@ def gunicorn(
     preload: bool = False,
     **env: str,
 ) -> Iterator[str]:
-    """``tests.gunicorn_app`` under a real gunicorn with two workers (or ``workers``, with
+    """``tests.support.gunicorn_app`` under a real gunicorn with two workers (or ``workers``, with
     the app loaded before the fork where ``preload``); its base URL.
 
     ``env`` is added to the workers' environment (``PAT_GUNICORN_DATABASE_URL`` and the
@@ -49,7 +49,7 @@ def gunicorn(
         "--timeout=30",
         "--graceful-timeout=5",
         *options,
-        "tests.gunicorn_app:app",
+        "tests.support.gunicorn_app:app",
     ]
     environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     log = log_dir / "gunicorn.log"

@@ -1,6 +1,6 @@
 """The test host app, served by a real gunicorn in test_concurrency.py.
 
-``gunicorn tests.gunicorn_app:app`` with ``PAT_GUNICORN_DATABASE_URL`` set. Each answer
+``gunicorn tests.support.gunicorn_app:app`` with ``PAT_GUNICORN_DATABASE_URL`` set. Each answer
 names the worker that served it in ``X-Worker-Pid``; a request with ``?hold=1`` keeps its
 worker busy for a second before the app sees it, so that a request sent meanwhile goes to
 the other worker. ``PAT_GUNICORN_CACHE`` and ``PAT_GUNICORN_TABLE_NAME`` set ``PAT_CACHE``
