@@ -6,6 +6,8 @@ import { Modal } from "./dialogs.js";
 import { debounce, h, part } from "./dom.js";
 import { HistoryDialog } from "./history.js";
 import { gettext, interpolate, locale, ngettext } from "./i18n.js";
+import { drawIcon } from "./icons.js";
+import { actionButton } from "./table.js";
 import { applyTheme } from "./theme.js";
 
 const root = document.querySelector('[data-pat="admin-root"]');
@@ -88,7 +90,8 @@ function showView() {
     const active = button.dataset.sortKey === key;
     if (active) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
-    button.querySelector(".pat-admin-sort-mark").textContent = active ? (descending ? "▼" : "▲") : "";
+    drawIcon(button.querySelector(".pat-sort-icon"), active ? (descending ? "sortDown" : "sortUp") : "sortNone");
+    button.classList.toggle("pat-sort-active", active);
   }
 }
 
@@ -149,25 +152,10 @@ function row(token) {
   );
   // Two users may name their tokens alike: a row's buttons name the owner too.
   const whose = { name: token.name, user: token.user_label };
-  const actions = [
-    h("button", {
-      type: "button",
-      class: "pat-button",
-      dataset: { action: "history" },
-      "aria-label": interpolate(gettext("History of %(name)s (%(user)s)"), whose),
-      text: gettext("History"),
-    }),
-  ];
+  // Icon buttons as on the tokens page, their label shown on hover and focus.
+  const actions = [actionButton("history", gettext("History"), interpolate(gettext("History of %(name)s (%(user)s)"), whose), "history")];
   if (token.status !== "revoked") {
-    actions.unshift(
-      h("button", {
-        type: "button",
-        class: "pat-button",
-        dataset: { action: "revoke" },
-        "aria-label": interpolate(gettext("Revoke %(name)s (%(user)s)"), whose),
-        text: gettext("Revoke"),
-      }),
-    );
+    actions.unshift(actionButton("revoke", gettext("Revoke"), interpolate(gettext("Revoke %(name)s (%(user)s)"), whose), "revoke"));
   }
   return h(
     "tr",

@@ -200,6 +200,8 @@ export class TokenForm {
       const slot = key && this.form.querySelector(`[data-error-for="${key}"]`);
       if (!slot || slot.closest("[hidden]")) continue;
       slot.textContent = [].concat(messages).join(" ");
+      // No "Expires on" date beside the error that refuses it.
+      if (key === "expiration") this.preview.textContent = "";
       const control = this.controlFor(key);
       control.setAttribute("aria-invalid", "true");
       first = first || control;

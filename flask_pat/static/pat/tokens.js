@@ -86,6 +86,8 @@ class TokensPage {
     this.generated = new GeneratedDialog(part(root, "generated-dialog"), {
       api: this.api,
       downloads: (token) => this.offer(token),
+      integrations: () => this.integrations || [],
+      chooseIntegration: (uid) => this.chooseIntegration(uid),
     });
     this.preview = new PreviewPanel(part(root, "preview-dialog"), {
       api: this.api,
@@ -98,6 +100,7 @@ class TokensPage {
     });
     this.rotateDialog = new ConfirmDialog(part(root, "rotate-dialog"), part(root, "rotate-name"));
     this.rotateLifetime = part(root, "rotate-lifetime");
+    this.rotateRevived = part(root, "rotate-revived");
     this.revokeDialog = new ConfirmDialog(part(root, "revoke-dialog"), part(root, "revoke-name"));
     this.deleteDialog = new DeleteDialog(part(root, "delete-dialog"), {
       onConfirm: (token) => this.deleteToken(token),
@@ -108,11 +111,16 @@ class TokensPage {
     this.statusFilter.addEventListener("change", () => this.update({ status: this.statusFilter.value, page: 1 }));
     this.perPage.addEventListener("change", () => this.update({ perPage: Number(this.perPage.value), page: 1 }));
     this.project.addEventListener("change", () => this.update({ project: this.project.value, page: 1 }));
-    this.integration.addEventListener("change", () => {
-      this.state.integration = this.integration.value;
-      this.remember();
-      this.showHint();
-      this.render();
+    this.integration.addEventListener("change", () => this.chooseIntegration(this.integration.value));
+    part(root, "skip").addEventListener("click", (event) => {
+      event.preventDefault();
+      this.perPage.focus();
+    });
+    // Back, reload or closing the tab while the once-only secret shows: ask first.
+    window.addEventListener("beforeunload", (event) => {
+      if (!this.generated.modal.isOpen) return;
+      event.preventDefault();
+      event.returnValue = "";
     });
     this.newButton.addEventListener("click", () => this.form.open(this.newButton, this.state.project));
     window.addEventListener("popstate", () => {
@@ -254,6 +262,7 @@ class TokensPage {
       formats: this.formats,
       canDownload: (token) => Boolean(this.offer(token).formats),
     };
+    this.showHint();
     this.table.render(this.result.items, {
       cells: (token) => tokenCells(token, view),
       empty: this.emptyText(),
@@ -311,9 +320,22 @@ class TokensPage {
     return this.ide.needsIntegration(this.state) ? null : this.ide.query(token, this.state);
   }
 
+  chooseIntegration(uid) {
+    this.state.integration = uid;
+    this.integration.value = uid;
+    this.remember();
+    this.showHint();
+    this.render();
+  }
+
   showHint() {
-    // The line keeps its height when empty, so the table does not jump.
-    this.hint.textContent = this.ide ? this.ide.hint(this.state) : "";
+    // The line keeps its height when empty, so the table does not jump. While rows offer
+    // downloads, it says first what the files hold (the row buttons point to it).
+    const hint = this.ide ? this.ide.hint(this.state) : "";
+    const offered = this.ide && !hint && this.formats.length > 0 && this.result && this.result.items.some((t) => this.offer(t).formats);
+    this.hint.textContent = offered
+      ? gettext("Settings files downloaded from a row hold the token masked (... and its last four characters): put the full token in its place.")
+      : hint;
   }
 
   async downloadSettings(token, formatId) {
@@ -379,6 +401,7 @@ class TokensPage {
   }
 
   async rotate(token, button) {
+    this.rotateRevived.hidden = token.status !== "revoked";
     this.rotateLifetime.textContent = token.expires_at
       ? gettext("The new secret gets the token's original lifetime, counted from now.")
       : gettext("The token never expires, and neither does its new secret.");
