@@ -7,14 +7,11 @@ while the once-only secret shows asks first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.support import Translations
-from flask import Flask, request
-from flask_babel import Babel
 from playwright.sync_api import expect
 
 from .conftest import REPORT_CSP_VIOLATIONS, PageProblems
@@ -40,24 +37,12 @@ def _(lang: str, message: str) -> str:
     return str(translated)
 
 
-def _with_babel(app: Flask) -> None:
-    def select_locale() -> str | None:
-        return request.accept_languages.best_match(["en", "de", "es", "fr"])
-
-    Babel(app, locale_selector=select_locale)
-
-
-def _host_with_babel(app: Flask) -> None:
-    add_host_layout(app)
-    _with_babel(app)
-
-
-@pytest.fixture(scope="module")
-def babel_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    """The example app with Flask-Babel inside a host layout (``<html lang="en">``)."""
-    db_path = tmp_path_factory.mktemp("wcag22") / "browser.db"
-    with serve_example_app(db_path, setup=_host_with_babel) as live:
-        yield live
+def _n(lang: str, singular: str, plural: str, count: int) -> str:
+    """The plural form for ``count`` as the page shows it in ``lang``."""
+    if lang == "en":
+        return singular if count == 1 else plural
+    catalogue = Translations.load(str(TRANSLATIONS), [lang], domain="flask_pat")
+    return str(catalogue.ngettext(singular, plural, count))
 
 
 class Opened:
@@ -121,11 +106,11 @@ def _no_sideways_scroll(page: Any, width: int, what: str) -> None:
 
 @pytest.mark.parametrize("lang", LOCALES)
 def test_dialogs_toast_and_history_fit_a_phone(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], lang: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    babel_live.add_token("CI deploy", last_used_ip="203.0.113.250")
-    opened = _open(browser, babel_live, signed_in_state, lang)
+    babel_host.delete_all_tokens()
+    babel_host.add_token("CI deploy", last_used_ip="203.0.113.250")
+    opened = _open(browser, babel_host, signed_in_state, lang)
     page = opened.page
     try:
         page.locator("[data-pat=integration]").select_option(index=1)
@@ -183,11 +168,11 @@ def test_dialogs_toast_and_history_fit_a_phone(
 
 @pytest.mark.parametrize("lang", LOCALES)
 def test_admin_page_says_its_language_and_looks_like_the_tokens_page(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], lang: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    babel_live.add_token("CI deploy")
-    opened = _open(browser, babel_live, signed_in_state, lang, path=ADMIN_PATH)
+    babel_host.delete_all_tokens()
+    babel_host.add_token("CI deploy")
+    opened = _open(browser, babel_host, signed_in_state, lang, path=ADMIN_PATH)
     page = opened.page
     try:
         # The host's layout says English; the inventory says what it is in.
@@ -234,13 +219,13 @@ def _targets_are_24_px(page: Any, what: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_targets_are_24_px_and_a_skip_link_reaches_the_pager(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], width: int, scheme: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], width: int, scheme: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    now = babel_live.now()
+    babel_host.delete_all_tokens()
+    now = babel_host.now()
     for number in range(10):
-        babel_live.add_token(f"token {number}", scopes=["notes:read"], last_used_at=now)
-    opened = _open(browser, babel_live, signed_in_state, "de", width, scheme)
+        babel_host.add_token(f"token {number}", scopes=["notes:read"], last_used_at=now)
+    opened = _open(browser, babel_host, signed_in_state, "de", width, scheme)
     page = opened.page
     try:
         expect(page.locator("tbody tr")).to_have_count(10)
@@ -312,11 +297,11 @@ def test_a_fixed_theme_paints_its_own_surface(
 
 
 def test_destructive_dialogs_open_on_cancel(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any]
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any]
 ) -> None:
-    babel_live.delete_all_tokens()
-    babel_live.add_token("CI deploy")
-    opened = _open(browser, babel_live, signed_in_state, "en")
+    babel_host.delete_all_tokens()
+    babel_host.add_token("CI deploy")
+    opened = _open(browser, babel_host, signed_in_state, "en")
     page = opened.page
     try:
         for action, dialog in (("revoke", "revoke"), ("rotate", "rotate"), ("delete", "delete")):
@@ -338,12 +323,12 @@ def test_destructive_dialogs_open_on_cancel(
 
 @pytest.mark.parametrize("lang", LOCALES)
 def test_rotate_and_downloads_say_what_happens_first(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], lang: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    babel_live.add_token("Old laptop", revoked=True)
-    babel_live.add_token("CI deploy")
-    opened = _open(browser, babel_live, signed_in_state, lang)
+    babel_host.delete_all_tokens()
+    babel_host.add_token("Old laptop", revoked=True)
+    babel_host.add_token("CI deploy")
+    opened = _open(browser, babel_host, signed_in_state, lang)
     page = opened.page
     revived = _(lang, "It is revoked now: rotating it makes it work again, with the new secret.")
     try:
@@ -380,10 +365,10 @@ def test_rotate_and_downloads_say_what_happens_first(
 
 @pytest.mark.parametrize("lang", LOCALES)
 def test_leaving_while_the_secret_shows_asks_first(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], lang: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    opened = _open(browser, babel_live, signed_in_state, lang, 375)
+    babel_host.delete_all_tokens()
+    opened = _open(browser, babel_host, signed_in_state, lang, 375)
     page = opened.page
     asked: list[str] = []
 
@@ -422,12 +407,12 @@ def test_leaving_while_the_secret_shows_asks_first(
 
 @pytest.mark.parametrize("lang", LOCALES)
 def test_polish(
-    browser: Any, babel_live: LiveApp, signed_in_state: dict[str, Any], lang: str
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    babel_live.delete_all_tokens()
-    babel_live.add_token("Nightly backup", "days", 3, scopes=["notes:read", "notes:write"])
-    babel_live.add_token("CI deploy", scopes=["notes:read"])
-    opened = _open(browser, babel_live, signed_in_state, lang)
+    babel_host.delete_all_tokens()
+    babel_host.add_token("Nightly backup", "days", 3, scopes=["notes:read", "notes:write"])
+    babel_host.add_token("CI deploy", scopes=["notes:read"])
+    opened = _open(browser, babel_host, signed_in_state, lang)
     page = opened.page
     try:
         for width in WIDTHS:

@@ -19,7 +19,7 @@ import { emptyState, mostActions, tokenCells } from "./rows.js";
 import { TokenTable } from "./table.js";
 import { applyTheme } from "./theme.js";
 import { Toast } from "./toast.js";
-import { readView, recall, remember, saveView } from "./urlstate.js";
+import { readView, recall, remember, saveView, takePrefill } from "./urlstate.js";
 
 const SEARCH_DELAY_MS = 200;
 const REFRESH_MS = 30_000;
@@ -179,8 +179,10 @@ class TokensPage {
     this.preview.configure(this.formats);
     this.newButton.disabled = false;
     this.showView();
+    const prefill = takePrefill();
     saveView(this.state, DEFAULT_VIEW, { replace: true });
     await this.load();
+    if (prefill) this.form.open(this.newButton, this.state.project, prefill);
   }
 
   /** The view the address bar asks for, checked against what this page offers. */
