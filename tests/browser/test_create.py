@@ -253,6 +253,9 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     created.get_by_role("button", name="Revoke").focus()
     page.keyboard.press("Enter")
     confirm = page.get_by_role("dialog", name="Revoke token?")
+    # A destructive dialog opens on Cancel; Tab reaches its Revoke button.
+    expect(confirm.get_by_role("button", name="Cancel revocation")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(confirm.get_by_role("button", name="Revoke", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(created.locator(SHOWN["status"])).to_have_text("Revoked")
