@@ -227,8 +227,17 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     expect(form.get_by_label("Value", exact=True)).to_be_focused()
     page.keyboard.press("Control+A")
     page.keyboard.type("7")
+    # Then the presets (7 days pressed now) and the custom date, then the scopes.
     page.keyboard.press("Tab")
-    expect(form.get_by_label("notes:read")).to_be_focused()
+    seven = form.get_by_role("button", name="7 days")
+    expect(seven).to_be_focused()
+    expect(seven).to_have_attribute("aria-pressed", "true")
+    scope = form.get_by_label("notes:read")
+    for _press in range(8):
+        page.keyboard.press("Tab")
+        if scope.evaluate("(e) => e === document.activeElement"):
+            break
+    expect(scope).to_be_focused()
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
 
