@@ -59,6 +59,12 @@ PAT_RECORD_USAGE = True
 PAT_EXPIRY_NOTICES = (30, 7, 1)
 #: A callable(user) -> bool: who may use the admin inventory; ``None``: nobody.
 PAT_ADMIN: Any = None
+#: The user model's columns (names) the admin inventory's search also matches, case
+#: aside; ``None``: its ``email``, ``username`` and ``name`` columns, those it has.
+PAT_ADMIN_USER_SEARCH: tuple[str, ...] | None = None
+#: Creating, rotating, revoking, restoring and deleting need a fresh sign-in (Flask-Login's
+#: ``login_fresh()``), else the API answers 403 ``fresh_login_required``.
+PAT_REQUIRE_FRESH_LOGIN = False
 #: ``flask pat prune`` also deletes audit events older than this.
 PAT_EVENT_RETENTION = timedelta(days=365)
 #: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.

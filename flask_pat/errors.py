@@ -11,6 +11,7 @@ STATUS = {
     "unauthorized": 401,
     "forbidden": 403,
     "csrf_failed": 403,
+    "fresh_login_required": 403,
     "insufficient_scope": 403,
     "not_found": 404,
     "method_not_allowed": 405,

@@ -19,6 +19,7 @@ from .listing import Page, check_query
 #: What an event records.
 EVENTS = (
     "created",
+    "renamed",
     "rotated",
     "revoked",
     "restored",

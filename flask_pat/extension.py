@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Flask
 
-from . import settings, wiring
+from . import inventory, settings, wiring
 from .api import bodies
 from .cli import pat_cli
 from .config import DEFAULTS
@@ -99,6 +99,8 @@ class PersonalAccessTokens:
             #: The user model's primary key column, and its attribute name.
             self.user_pk = mapper.primary_key[0]
             self.user_pk_attr = mapper.get_property_by_column(self.user_pk).key
+        # The setting names the user model's columns: checked now that the model is known.
+        inventory.user_search_columns(self.user_model, app.config["PAT_ADMIN_USER_SEARCH"])
         app.extensions["pat"] = self
 
         app.register_blueprint(bp, url_prefix=app.config["PAT_URL_PREFIX"])

@@ -19,11 +19,17 @@ from .context import ext as _ext
 from .context import send
 from .errors import PatError, invalid
 from .i18n import gettext as _
-from .listing import SORT_KEYS, Page, check_query, conditions, ordering
+from .listing import SORT_KEYS, Page, check_query, conditions, ordering, search
+from .settings import SettingError
 
 #: What the admin listing sorts by: the user's listing keys, and the owner.
 ADMIN_SORT_KEYS = (*SORT_KEYS, "user")
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
+#: Beyond this many matching tokens the inventory's ``total`` is a bound ("10,000+").
+COUNT_LIMIT = 10_000
+#: The user model's columns searched when ``PAT_ADMIN_USER_SEARCH`` is ``None``, those
+#: it has: what ``str(user)`` is usually made of.
+DEFAULT_USER_SEARCH = ("email", "username", "name")
 
 
 class Entry:
@@ -69,6 +75,34 @@ def user_key(raw: str) -> Any:
     return raw
 
 
+def user_search_columns(user_model: Any, setting: Any) -> list[Any]:
+    """The user model's columns that the inventory's ``q`` searches: those named in
+    ``PAT_ADMIN_USER_SEARCH``, or by default its ``email``, ``username`` and ``name``."""
+    names = DEFAULT_USER_SEARCH if setting is None else setting
+    attributes = sa.inspect(user_model).column_attrs
+    if setting is not None:
+        unknown = [name for name in names if name not in attributes]
+        if unknown:
+            raise SettingError(
+                "PAT_ADMIN_USER_SEARCH",
+                f"{user_model.__name__} has no column {unknown[0]!r}; name columns of it,"
+                f" e.g. ('email',), or None.",
+            )
+    return [getattr(user_model, name) for name in names if name in attributes]
+
+
+def user_search(q: str) -> list[Any]:
+    """Conditions matching tokens whose owner's label columns hold ``q``, ignoring case."""
+    ext = _ext()
+    columns = user_search_columns(ext.user_model, current_app.config["PAT_ADMIN_USER_SEARCH"])
+    if not columns:
+        return []
+    owners = sa.select(ext.user_pk).where(
+        sa.or_(*(column.icontains(q, autoescape=True) for column in columns))
+    )
+    return [ext.Token.user_id.in_(owners)]
+
+
 def list_all_tokens(
     *,
     user: str | None = None,
@@ -84,13 +118,20 @@ def list_all_tokens(
     ext = _ext()
     session = _db().session
     Token, User = ext.Token, ext.user_model
-    where = conditions(Token, q=q, status=status)
+    where = conditions(Token, status=status)
+    if q:
+        where.append(sa.or_(*search(Token, q), *user_search(q)))
     if user:
         where.append(Token.user_id == user_key(user))
-    total = int(session.scalar(sa.select(sa.func.count()).select_from(Token).where(*where)) or 0)
+    # Counting a million rows costs more than the page itself: past COUNT_LIMIT matches,
+    # the total is a bound and the count stops there.
+    limited = sa.select(sa.literal(1)).select_from(Token).where(*where).limit(COUNT_LIMIT + 1)
+    counted = int(session.scalar(sa.select(sa.func.count()).select_from(limited.subquery())) or 0)
+    exact = counted <= COUNT_LIMIT
+    total = min(counted, COUNT_LIMIT)
     offset = (page - 1) * per_page
     items: Sequence[Any] = []
-    if offset < total:
+    if offset < total or not exact:
         stmt = (
             sa.select(Token, User)
             .join(User, ext.user_pk == Token.user_id)
@@ -100,7 +141,7 @@ def list_all_tokens(
             .offset(offset)
         )
         items = [Entry(token, owner) for token, owner in session.execute(stmt)]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, total_exact=exact)
 
 
 def get_any(token_id: int) -> tuple[Any, Any]:

@@ -32,6 +32,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    #: ``False`` when ``total`` is a lower bound: more tokens match than were counted.
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -95,14 +97,23 @@ def check_query(
 
 
 def conditions(Token: Any, *, q: str = "", status: str | None = None) -> list[Any]:
-    """SQL conditions for a name search and a status filter."""
+    """SQL conditions for a search of names and descriptions, and a status filter."""
     found = []
     if q:
-        key = unicodedata.normalize("NFC", q).casefold()  # as names are stored
-        found.append(Token.name_key.contains(key, autoescape=True))
+        found.append(sa.or_(*search(Token, q)))
     if status is not None:
         found.append(status_filter(Token, status, utcnow()))
     return found
+
+
+def search(Token: Any, q: str) -> list[Any]:
+    """Conditions each matching tokens whose name or description holds ``q``, ignoring
+    case (``%`` and ``_`` are literal)."""
+    key = unicodedata.normalize("NFC", q).casefold()  # as names and descriptions are stored
+    return [
+        Token.name_key.contains(key, autoescape=True),
+        Token.description_key.contains(key, autoescape=True),
+    ]
 
 
 def list_tokens(

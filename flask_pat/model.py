@@ -34,12 +34,12 @@ def _as_utc(target: Any, *_: Any) -> None:
             attributes.set_committed_value(target, key, aware)
 
 
-def _casefold_key() -> sa.String:
+def _casefold_key(length: int = 300) -> sa.String:
     # The case-folded name carries the per-user uniqueness and the case-insensitive sort
     # and search. MariaDB's default collations also ignore accents, which would make
     # "cafe" and "café" the same name, so compare it byte for byte there.
-    return sa.String(300).with_variant(
-        mysql.VARCHAR(300, charset="utf8mb4", collation="utf8mb4_bin"), *_MYSQL
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), *_MYSQL
     )
 
 
@@ -59,6 +59,11 @@ class TokenMixin:
     name: Mapped[str] = mapped_column(sa.Unicode(100))
     #: ``name`` case-folded: unique per user, and what search and sort look at.
     name_key: Mapped[str] = mapped_column(_casefold_key())
+    #: What the token is for, in the user's words (up to 500 characters, lines allowed).
+    #: The server default lets a migration add the column to a table that has rows.
+    description: Mapped[str] = mapped_column(sa.Unicode(500), default="", server_default="")
+    #: ``description`` case-folded, for the search (case-folding may triple its length).
+    description_key: Mapped[str] = mapped_column(_casefold_key(1500), default="", server_default="")
     #: SHA-256 hex digest of the whole token: the lookup key.
     token_hash: Mapped[str] = mapped_column(sa.String(64))
     last4: Mapped[str] = mapped_column(sa.String(4))
@@ -149,8 +154,8 @@ class EventMixin:
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
     )
     token_id: Mapped[int | None] = mapped_column(sa.BigInteger())
-    #: ``created``, ``rotated``, ``revoked``, ``restored``, ``deleted``, ``new_ip``,
-    #: ``leaked`` or ``expiry_notice``.
+    #: ``created``, ``renamed``, ``rotated``, ``revoked``, ``restored``, ``deleted``,
+    #: ``new_ip``, ``leaked`` or ``expiry_notice``.
     event: Mapped[str] = mapped_column(sa.String(20))
     at: Mapped[datetime] = mapped_column(_time())
     #: ``owner``, ``token``, ``admin``, ``cli`` or ``system``.

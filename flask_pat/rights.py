@@ -42,12 +42,14 @@ def check_create(token: Any, scopes: object, expiration: tuple[object, object] |
 
 # One whole sentence per action, so each language words it its own way.
 _ITSELF = {
+    "edit": N_("A token cannot edit itself here: sign in to the page to edit it."),
     "revoke": N_("A token cannot revoke itself here: sign in to the page to revoke it."),
     "restore": N_("A token cannot restore itself here: sign in to the page to restore it."),
     "rotate": N_("A token cannot rotate itself here: rotate it with POST /api/tokens/self/rotate."),
     "delete": N_("A token cannot delete itself here: sign in to the page to delete it."),
 }
 _OUTLIVES = {
+    "edit": N_("This token outlives the one you are using: sign in to edit it."),
     "revoke": N_("This token outlives the one you are using: sign in to revoke it."),
     "restore": N_("This token outlives the one you are using: sign in to restore it."),
     "rotate": N_("This token outlives the one you are using: sign in to rotate it."),
@@ -55,8 +57,11 @@ _OUTLIVES = {
 }
 
 
-def check_action(token: Any, target: Any, action: str) -> None:
-    """Raise unless ``token`` may ``action`` (revoke, restore, rotate, delete) ``target``."""
+def check_action(
+    token: Any, target: Any, action: str, expiration: tuple[object, object] | None = None
+) -> None:
+    """Raise unless ``token`` may ``action`` (edit, revoke, restore, rotate, delete)
+    ``target``; a rotation to a new lifetime gives its ``expiration``."""
     if target.id == token.id:
         raise PatError("forbidden", _(_ITSELF[action]))
     missing = sorted(set(target.scopes) - set(token.scopes))
@@ -66,8 +71,14 @@ def check_action(token: Any, target: Any, action: str) -> None:
         return
     ends: datetime | None = target.expires_at
     if action == "rotate":
-        seconds = target.lifetime_seconds
-        ends = None if seconds is None else utcnow() + timedelta(seconds=seconds)
+        life: timedelta | None = (
+            lifetime(*expiration)
+            if expiration is not None
+            else None
+            if target.lifetime_seconds is None
+            else timedelta(seconds=target.lifetime_seconds)
+        )
+        ends = None if life is None else utcnow() + life
     if ends is None or ends > token.expires_at:
         raise PatError("forbidden", _(_OUTLIVES[action]))
 

@@ -20,6 +20,7 @@ from .i18n import ngettext
 
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 500
 #: The length of the ``project_key`` column.
 MAX_PROJECT_KEY_LENGTH = 200
 # Bidirectional embeddings, overrides and isolates reorder how a name is displayed, which
@@ -52,6 +53,32 @@ def clean_name(raw: object) -> tuple[str, str]:
                 ),
             )
     return name, name.casefold()
+
+
+def clean_description(raw: object) -> tuple[str, str]:
+    """The stored description and its case-folded key, or a 422 saying what to change.
+
+    ``None`` is no description. Lines are kept (a form's CR LF becomes LF); other control
+    characters are refused.
+    """
+    if raw is None:
+        return "", ""
+    if not isinstance(raw, str):
+        raise invalid("description", _("Enter the description as text."))
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+    if len(text) > MAX_DESCRIPTION_LENGTH:
+        raise invalid(
+            "description",
+            _(
+                "Use at most %(count)d characters for the description.",
+                count=MAX_DESCRIPTION_LENGTH,
+            ),
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c != "\n" for c in text):
+        raise invalid(
+            "description", _("Remove control characters from the description (lines are fine).")
+        )
+    return text, text.casefold()
 
 
 def _pictographic(char: str) -> bool:

@@ -30,6 +30,7 @@ def create(
     scopes: object = None,
     project_id: object = None,
     *,
+    description: object = None,
     actor: str = "owner",
 ) -> tuple[Any, str]:
     """Create a token for ``user``; returns the record and the plaintext secret.
@@ -40,6 +41,7 @@ def create(
     db = _db()
     Token = _ext().Token
     clean, key = rules.clean_name(name)
+    text, text_key = rules.clean_description(description)
     unit, value = expiration if expiration is not None else config["PAT_DEFAULT_EXPIRATION"]
     life = rules.lifetime(unit, value)
     scope_names = rules.clean_scopes(scopes)
@@ -52,6 +54,8 @@ def create(
         user_id=user_id,
         name=clean,
         name_key=key,
+        description=text,
+        description_key=text_key,
         token_hash=token_text.digest(secret),
         last4=token_text.last4(secret),
         scope_text=" ".join(scope_names),
@@ -176,12 +180,22 @@ def restore(user: Any, token: Any, *, actor: str = "owner") -> Any:
     return token
 
 
-def rotate(user: Any, token: Any, *, actor: str = "owner") -> tuple[Any, str]:
-    """Give ``token`` a new secret and a fresh lifetime; the old secret stops at once."""
+def rotate(
+    user: Any,
+    token: Any,
+    *,
+    actor: str = "owner",
+    expiration: tuple[object, object] | None = None,
+) -> tuple[Any, str]:
+    """Give ``token`` a new secret and a fresh lifetime, its own or ``expiration`` (a unit
+    and a value, as at creation); the old secret stops at once."""
     config = current_app.config
+    seconds = token.lifetime_seconds
+    if expiration is not None:
+        life = rules.lifetime(*expiration)
+        seconds = None if life is None else int(life.total_seconds())
     secret = token_text.generate(config["PAT_TOKEN_PREFIX"])
     now = utcnow()
-    seconds = token.lifetime_seconds
     max_lifetime: timedelta | None = config["PAT_MAX_LIFETIME"]
     if max_lifetime is not None:
         # The limit may have been lowered since the token was made.

@@ -277,6 +277,18 @@ def _expiry_notices(value: Any) -> None:
         )
 
 
+def _column_names(key: str, value: Any) -> None:
+    if value is None:
+        return
+    if not _is_sequence(value) or not all(isinstance(name, str) and name for name in value):
+        hint = f" Write ({value!r},) instead." if isinstance(value, str) else ""
+        raise SettingError(
+            key,
+            f"expected a list or tuple of the user model's column names, e.g. ('email',),"
+            f" or None; got {value!r}.{hint}",
+        )
+
+
 #: The check of each setting, given its value and the whole config.
 CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_URL_PREFIX": lambda v, c: _url_prefix(v),
@@ -314,6 +326,8 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_RECORD_USAGE": lambda v, c: _boolean("PAT_RECORD_USAGE", v),
     "PAT_EXPIRY_NOTICES": lambda v, c: _expiry_notices(v),
     "PAT_ADMIN": lambda v, c: _callable_or_none("PAT_ADMIN", v, "(user) returning True or False"),
+    "PAT_ADMIN_USER_SEARCH": lambda v, c: _column_names("PAT_ADMIN_USER_SEARCH", v),
+    "PAT_REQUIRE_FRESH_LOGIN": lambda v, c: _boolean("PAT_REQUIRE_FRESH_LOGIN", v),
     "PAT_EVENT_RETENTION": lambda v, c: _span("PAT_EVENT_RETENTION", v, zero=False),
     "PAT_SECRET_SCANNING_KEYS_URL": lambda v, c: _url(
         "PAT_SECRET_SCANNING_KEYS_URL",

@@ -359,6 +359,7 @@ ONE_DAY = timedelta(days=1)
 TOKEN_FIELDS = {
     "id",
     "name",
+    "description",
     "last4",
     "created_at",
     "expires_at",

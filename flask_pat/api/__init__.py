@@ -164,6 +164,13 @@ def json_body() -> Any:
         raise PatError("bad_request", _("The body is not valid JSON.")) from None
 
 
+def optional_json_body() -> Any:
+    """The JSON body, or ``None`` when the request has none (an empty body)."""
+    if not request.get_data(cache=True):
+        return None
+    return json_body()
+
+
 def load(schema: Schema, data: Any) -> dict[str, Any]:
     result: dict[str, Any] = schema.load(data)
     return result

@@ -20,6 +20,7 @@ from .. import context, events, inventory
 from ..i18n import gettext as _
 from ..signin.marking import current_token
 from . import bp, error_response, token_id_of
+from .freshness import fresh_login_required
 from .schemas import (
     AdminEventQuerySchema,
     AdminTokenQuerySchema,
@@ -63,6 +64,10 @@ def _paged(page: Any, schema: Schema) -> dict[str, Any]:
     }
 
 
+def _inventory_page(page: Any, schema: Schema) -> dict[str, Any]:
+    return {**_paged(page, schema), "total_exact": page.total_exact}
+
+
 def _token_schema(many: bool = False) -> AdminTokenSchema:
     warning = current_app.config["PAT_EXPIRY_WARNING"]
     return AdminTokenSchema(
@@ -75,11 +80,12 @@ def _token_schema(many: bool = False) -> AdminTokenSchema:
 def admin_tokens() -> ResponseReturnValue:
     """A page of every user's tokens, with their owners."""
     args = AdminTokenQuerySchema().load(request.args.to_dict())
-    return _paged(inventory.list_all_tokens(**args), _token_schema(many=True))
+    return _inventory_page(inventory.list_all_tokens(**args), _token_schema(many=True))
 
 
 @bp.post("/admin/tokens/<token_id>/revoke")
 @admin_only
+@fresh_login_required
 def admin_revoke(token_id: str) -> ResponseReturnValue:
     """Revoke any user's token; its owner cannot restore it."""
     return _token_schema().dump(inventory.revoke(token_id_of(token_id)))  # type: ignore[no-any-return]

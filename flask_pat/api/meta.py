@@ -64,7 +64,7 @@ def not_found(_rest: str) -> ResponseReturnValue:
     """Unknown API routes, and known ones with another method, answer JSON too."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
-    for method in ("GET", "POST", "DELETE"):
+    for method in ("GET", "POST", "PATCH", "DELETE"):
         try:
             endpoint, _values = adapter.match(method=method)
         except (NotFound, MethodNotAllowed, HTTPException):

@@ -72,6 +72,11 @@ class TokenCreateSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, metadata={"description": "1 to 100 characters"})
+    description = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "0 to 500 characters; lines allowed"},
+    )
     expiration = fields.Nested(ExpirationSchema, load_default=None)
     scopes = fields.List(fields.String(), load_default=None)
     project_id = fields.Raw(
@@ -81,6 +86,30 @@ class TokenCreateSchema(Schema):
             "description": "The id of one of the user's projects",
             "type": ["string", "integer"],
         },
+    )
+
+
+class TokenEditSchema(Schema):
+    """A change of a token's name, description, or both."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(metadata={"description": "1 to 100 characters"})
+    description = fields.String(metadata={"description": "0 to 500 characters; lines allowed"})
+
+
+class RotateSchema(Schema):
+    """The optional body of a rotation: a new lifetime, counted from now."""
+
+    class Meta:
+        unknown = RAISE
+
+    expiration = fields.Nested(
+        ExpirationSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "As at creation; absent or null: the token's own lifetime"},
     )
 
 
@@ -122,6 +151,7 @@ class TokenSchema(Schema):
 
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    description = fields.String(required=True)
     last4 = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
@@ -171,7 +201,14 @@ class AdminTokenListSchema(Schema):
     items = fields.List(fields.Nested(AdminTokenSchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(
+        required=True,
+        metadata={"description": "Matching tokens; a lower bound when total_exact is false"},
+    )
+    total_exact = fields.Boolean(
+        required=True,
+        metadata={"description": "false: more than 10,000 tokens match, total is 10,000"},
+    )
     pages = fields.Integer(required=True)
 
 

@@ -8,10 +8,11 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import listing, rights, service
+from .. import editing, listing, rights, service
 from ..signin.marking import current_token
-from . import bp, dump, dumper, json_body, load, token_id_of, with_secret
-from .schemas import TokenCreateSchema, TokenListQuerySchema
+from . import bp, dump, dumper, json_body, load, optional_json_body, token_id_of, with_secret
+from .freshness import fresh_login_required
+from .schemas import RotateSchema, TokenCreateSchema, TokenEditSchema, TokenListQuerySchema
 
 
 @bp.get("/tokens")
@@ -29,6 +30,7 @@ def list_tokens() -> ResponseReturnValue:
 
 
 @bp.post("/tokens")
+@fresh_login_required
 def create_token() -> ResponseReturnValue:
     """Create a token; the answer holds its secret, shown this once."""
     data = load(TokenCreateSchema(), json_body())
@@ -42,6 +44,7 @@ def create_token() -> ResponseReturnValue:
         expires,
         data["scopes"],
         data["project_id"],
+        description=data["description"],
         actor=_actor(),
     )
     return with_secret(token, secret)
@@ -52,38 +55,56 @@ def get_token(token_id: str) -> ResponseReturnValue:
     return dump(service.get(current_user, token_id_of(token_id)))
 
 
+@bp.patch("/tokens/<token_id>")
+def edit_token(token_id: str) -> ResponseReturnValue:
+    """Change a token's name, description, or both."""
+    data = load(TokenEditSchema(), json_body())
+    token = _target(token_id, "edit")
+    user = current_user._get_current_object()
+    return dump(editing.edit(user, token, **data, actor=_actor()))
+
+
 def _actor() -> str:
     return "token" if current_token else "owner"
 
 
-def _target(token_id: str, action: str) -> Any:
+def _target(token_id: str, action: str, expiration: tuple[object, object] | None = None) -> Any:
     """The user's token ``token_id``, which a token acting here must have rights over."""
     token = service.get(current_user, token_id_of(token_id))
     if current_token:
-        rights.check_action(current_token, token, action)
+        rights.check_action(current_token, token, action, expiration)
     return token
 
 
 @bp.post("/tokens/<token_id>/revoke")
+@fresh_login_required
 def revoke_token(token_id: str) -> ResponseReturnValue:
     token = _target(token_id, "revoke")
     return dump(service.revoke(current_user._get_current_object(), token, actor=_actor()))
 
 
 @bp.post("/tokens/<token_id>/restore")
+@fresh_login_required
 def restore_token(token_id: str) -> ResponseReturnValue:
     token = _target(token_id, "restore")
     return dump(service.restore(current_user._get_current_object(), token, actor=_actor()))
 
 
 @bp.post("/tokens/<token_id>/rotate")
+@fresh_login_required
 def rotate_token(token_id: str) -> ResponseReturnValue:
-    token = _target(token_id, "rotate")
-    token, secret = service.rotate(current_user._get_current_object(), token, actor=_actor())
+    """A new secret; the body may choose a new lifetime (by default the token's own)."""
+    data = load(RotateSchema(), optional_json_body() or {})
+    expiration = data["expiration"]
+    expires = None if expiration is None else (expiration["unit"], expiration["value"])
+    token = _target(token_id, "rotate", expires)
+    user = current_user._get_current_object()
+    token, secret = service.rotate(user, token, actor=_actor(), expiration=expires)
     return with_secret(token, secret)
 
 
 @bp.delete("/tokens/<token_id>")
+@fresh_login_required
 def delete_token(token_id: str) -> ResponseReturnValue:
     token = _target(token_id, "delete")
     service.delete(current_user._get_current_object(), token, actor=_actor())

@@ -31,6 +31,14 @@ def _when(moment: datetime | None, empty: str) -> str:
     return empty if moment is None else moment.isoformat(timespec="seconds")
 
 
+def _first_line(text: str, limit: int = 40) -> str:
+    """A description's first line, cut to ``limit`` characters, so rows stay one line."""
+    lines = text.splitlines()
+    line = lines[0] if lines else ""
+    cut = len(line) > limit or len(lines) > 1
+    return (line[:limit].rstrip() + "...") if cut else line or "-"
+
+
 def _width(text: str) -> int:
     """Columns ``text`` takes on a terminal: wide characters two, combining ones none."""
     width = 0
@@ -66,6 +74,7 @@ def print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
         _("LAST USED"),
         _("STATUS"),
         _("SCOPES"),
+        _("DESCRIPTION"),
     )
     rows = []
     for token in tokens:
@@ -80,6 +89,7 @@ def print_tokens(tokens: Iterable[Any], as_json: bool) -> None:
                 _when(token.last_used_at, _("never")),
                 schema.get_status(token),
                 " ".join(token.scopes) or "-",
+                _first_line(token.description),
             )
         )
     _table(header, rows)

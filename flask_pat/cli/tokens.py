@@ -32,12 +32,17 @@ from .output import print_tokens
     help="30d, 12h, 90m, 2w or never. Default: PAT_DEFAULT_EXPIRATION.",
 )
 @click.option("--scope", "scopes", multiple=True, help="A scope from PAT_SCOPES; repeatable.")
+@click.option("--description", default=None, help="What the token is for: up to 500 characters.")
 def create_command(
-    user_id: str, name: str, expires: tuple[str, int | None] | None, scopes: tuple[str, ...]
+    user_id: str,
+    name: str,
+    expires: tuple[str, int | None] | None,
+    scopes: tuple[str, ...],
+    description: str | None,
 ) -> None:
     """Create a token and print its secret alone on stdout."""
     user = find_user(user_id)
-    _token, secret = run(service.create, user, name, expires, list(scopes))
+    _token, secret = run(service.create, user, name, expires, list(scopes), description=description)
     click.echo(secret)
 
 

@@ -85,7 +85,8 @@ def campaign_config(cookie: str, csrf: str) -> SchemathesisConfig:
     knows it is real and also checks that leaving it out, or forging it, is refused.
     """
     # Where the document promises 422 for rules a JSON schema cannot state (a name of
-    # spaces or control characters, an integration or project the user does not have),
+    # spaces or control characters, an integration or project the user does not have, an
+    # expiration unit the app does not offer),
     # a schema-valid request may be refused with it.
     rule_checked = {
         "positive_data_acceptance": {
@@ -109,6 +110,15 @@ def campaign_config(cookie: str, csrf: str) -> SchemathesisConfig:
                 {
                     "include-method": "POST",
                     "include-path": f"{PREFIX}/tokens",
+                    "checks": rule_checked,
+                },
+                {
+                    "include-method": "PATCH",
+                    "include-path": f"{PREFIX}/tokens/{{token_id}}",
+                    "checks": rule_checked,
+                },
+                {
+                    "include-path": f"{PREFIX}/tokens/{{token_id}}/rotate",
                     "checks": rule_checked,
                 },
                 {

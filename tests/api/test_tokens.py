@@ -1030,8 +1030,8 @@ def test_wrong_methods_are_405_json(api: ApiClient) -> None:
     cases = {
         ("put", "/tokens"): {"GET", "POST"},
         ("delete", "/tokens"): {"GET", "POST"},
-        ("patch", f"/tokens/{token_id}"): {"GET", "DELETE"},
-        ("post", f"/tokens/{token_id}"): {"GET", "DELETE"},
+        ("put", f"/tokens/{token_id}"): {"GET", "PATCH", "DELETE"},
+        ("post", f"/tokens/{token_id}"): {"GET", "PATCH", "DELETE"},
         ("get", f"/tokens/{token_id}/revoke"): {"POST"},
         ("delete", f"/tokens/{token_id}/rotate"): {"POST"},
         ("put", f"/tokens/{token_id}/restore"): {"POST"},

@@ -321,7 +321,7 @@ def test_list_filters_by_user_and_status(
 
 def test_list_of_nothing_prints_the_header(cli: Callable[..., Result], user: Any) -> None:
     assert cli("list").stdout.split() == (
-        "ID USER NAME TOKEN CREATED EXPIRES LAST USED STATUS SCOPES".split()
+        "ID USER NAME TOKEN CREATED EXPIRES LAST USED STATUS SCOPES DESCRIPTION".split()
     )
     assert cli("list", "--json").stdout == ""
 
@@ -672,3 +672,26 @@ def test_flask_command_line_on_the_example_app(tmp_path: Path) -> None:
         assert pat.db.session.scalar(mine) == 1
         pat.db.session.remove()
         pat.db.engine.dispose()
+
+
+def test_create_with_a_description_shows_it_in_the_list(
+    cli: Callable[..., Result], user: Any
+) -> None:
+    described = "Deploys the site\nfrom the CI runner, every night at three"
+    secret_line(cli("create", "--user", str(user.id), "--name", "ci", "--description", described))
+    secret_line(cli("create", "--user", str(user.id), "--name", "bare"))
+    lines = {line["name"]: line for line in json_lines(cli("list", "--json"))}
+    assert lines["ci"]["description"] == described
+    assert lines["bare"]["description"] == ""
+    table = cli("list").stdout.splitlines()
+    assert table[0].split()[-1] == "DESCRIPTION"
+    row = next(line for line in table if " ci " in line)
+    assert row.endswith("Deploys the site...")
+    assert next(line for line in table if " bare " in line).endswith(" -")
+
+
+def test_create_refuses_a_bad_description(cli: Callable[..., Result], user: Any) -> None:
+    result = cli("create", "--user", str(user.id), "--name", "x", "--description", "d" * 501)
+    assert result.exit_code == 2
+    assert "500 characters" in result.stderr
+    assert json_lines(cli("list", "--json")) == []

@@ -37,7 +37,10 @@ def content(schema: str, description: str) -> dict[str, Any]:
 
 ERRORS = {
     "401": error("Not signed in, or the token is not valid"),
-    "403": error("Forbidden, CSRF check failed, or insufficient scope"),
+    "403": error(
+        "Forbidden, CSRF check failed, insufficient scope, or a fresh sign-in needed"
+        " (fresh_login_required, with refresh_url)"
+    ),
     "503": error("The database is unavailable"),
 }
 

@@ -71,6 +71,20 @@ def add_paths(spec: APISpec, base: str) -> None:
         parameters=[TOKEN_ID],
         operations={
             "get": operation("One token", token),
+            "patch": operation(
+                "Change a token's name, description, or both",
+                {
+                    **token,
+                    "400": error("Not a JSON body"),
+                    "409": error("Another of the user's tokens has this name"),
+                    "422": error("Invalid fields, or neither field sent"),
+                },
+                parameters=[CSRF],
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": "TokenEdit"}},
+                },
+            ),
             "delete": operation(
                 "Delete a token for good",
                 {"204": {"description": "Deleted"}, **not_found},
@@ -81,13 +95,33 @@ def add_paths(spec: APISpec, base: str) -> None:
     for action, summary, answer in (
         ("revoke", "Revoke a token", token),
         ("restore", "Restore a revoked token", {**token, "409": error("The token has expired")}),
-        ("rotate", "Give a token a new secret", {**secret, **not_found}),
     ):
         spec.path(
             f"{base}/tokens/{{token_id}}/{action}",
             parameters=[TOKEN_ID],
             operations={"post": operation(summary, answer, parameters=[CSRF])},
         )
+    spec.path(
+        f"{base}/tokens/{{token_id}}/rotate",
+        parameters=[TOKEN_ID],
+        operations={
+            "post": operation(
+                "Give a token a new secret, for its own lifetime or a new one",
+                {
+                    **secret,
+                    **not_found,
+                    "400": error("Not a JSON body"),
+                    "409": error("Revoked by an administrator, or a concurrent rotation won"),
+                    "422": error("Invalid expiration"),
+                },
+                parameters=[CSRF],
+                requestBody={
+                    "required": False,
+                    "content": {"application/json": {"schema": "Rotate"}},
+                },
+            )
+        },
+    )
     spec.path(
         f"{base}/tokens/{{token_id}}/ide/{{fmt}}",
         parameters=[TOKEN_ID, FORMAT],
