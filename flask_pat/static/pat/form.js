@@ -9,7 +9,7 @@ import { ExpiryPresets } from "./presets.js";
 const MAX_NAME = 100;
 
 // API field names -> the field (data-error-for) that shows their errors.
-const ERROR_SLOTS = { name: "name", expiration: "expiration", scopes: "scopes", project_id: "project_id" };
+const ERROR_SLOTS = { name: "name", description: "description", expiration: "expiration", scopes: "scopes", project_id: "project_id" };
 
 export class TokenForm {
   /** `onCreated(result, returnFocus)` receives the API's {token, secret}. */
@@ -174,6 +174,7 @@ export class TokenForm {
     const number = Number(raw);
     const body = {
       name: this.name.value,
+      description: this.description ? this.description.value : "",
       // A value that is not a whole number goes as typed: the API says what is wrong with it.
       expiration: { unit, value: unit === "never" ? null : raw === "" ? null : Number.isInteger(number) ? number : raw },
     };
@@ -242,6 +243,7 @@ export class TokenForm {
     if (key === "expiration") return this.unit.value === "never" ? this.unit : this.value;
     if (key === "scopes") return this.scopes.querySelector("input") || this.name;
     if (key === "project_id") return this.project;
+    if (key === "description") return this.description;
     return this.name;
   }
 

@@ -47,6 +47,7 @@ export function rowActions(token, { formats, canDownload }) {
     buttons.push(actionButton("restore", gettext("Restore"), say(gettext("Restore %(name)s")), "restore"));
   }
   buttons.push(
+    actionButton("edit", gettext("Edit"), say(gettext("Edit %(name)s")), "pencil"),
     actionButton("rotate", gettext("Rotate"), say(gettext("Rotate %(name)s")), "rotate"),
     actionButton("history", gettext("History"), say(gettext("History of %(name)s")), "history"),
     actionButton("delete", gettext("Delete"), say(gettext("Delete %(name)s")), "trash"),
@@ -60,7 +61,7 @@ function maskedNoteId(token) {
 
 /** The most buttons a row can have: the Actions column is that wide, so it never jumps. */
 export function mostActions(formats) {
-  return (formats.length ? 1 + formats.length : 0) + 4;
+  return (formats.length ? 1 + formats.length : 0) + 5;
 }
 
 /** The cells of a token's row; `view` has `now`, `warningMs`, `hasScopes` and what rowActions needs. */

@@ -8,6 +8,7 @@ import { debounce, part, setOptions } from "./dom.js";
 import { Clock, formatDateTime, formatNumber, projectLabel } from "./format.js";
 import { ConfirmDialog, DeleteDialog } from "./dialogs.js";
 import { downloadText } from "./clipboard.js";
+import { EditDialog } from "./edit.js";
 import { TokenForm } from "./form.js";
 import { GeneratedDialog, mimeType } from "./generated.js";
 import { HistoryDialog } from "./history.js";
@@ -102,6 +103,10 @@ class TokensPage {
     this.rotateLifetime = part(root, "rotate-lifetime");
     this.rotateRevived = part(root, "rotate-revived");
     this.revokeDialog = new ConfirmDialog(part(root, "revoke-dialog"), part(root, "revoke-name"));
+    this.editDialog = new EditDialog(part(root, "edit-dialog"), {
+      onSave: (token, changes) => this.saveEdit(token, changes),
+    });
+    this.rotateExpiration = part(root, "rotate-expiration");
     this.deleteDialog = new DeleteDialog(part(root, "delete-dialog"), {
       onConfirm: (token) => this.deleteToken(token),
     });
@@ -367,6 +372,7 @@ class TokensPage {
     else if (action === "restore") this.restore(token);
     else if (action === "rotate") this.rotate(token, button);
     else if (action === "history") this.history.open(token, button);
+    else if (action === "edit") this.editDialog.open(token, this.returnTo(token, "edit"));
     else if (action === "delete") this.confirmDelete(token);
   }
 
@@ -407,18 +413,45 @@ class TokensPage {
     this.rotateLifetime.textContent = token.expires_at
       ? gettext("The new secret gets the token's original lifetime, counted from now.")
       : gettext("The token never expires, and neither does its new secret.");
+    this.offerLifetimes(token);
     if (!(await this.rotateDialog.ask(token.name, button))) return;
+    const [unit, value] = this.rotateExpiration.value ? this.rotateExpiration.value.split(":") : [];
+    const expiration = unit ? { unit, value: unit === "never" ? null : Number(value) } : null;
     try {
-      const result = await this.api.rotate(token.id);
+      const result = await this.api.rotate(token.id, expiration);
       const expires = result.token.expires_at;
-      const note = expires
-        ? interpolate(gettext("It keeps its original lifetime: it now expires on %(date)s."), { date: formatDateTime(expires) })
-        : gettext("It keeps its original lifetime: it never expires.");
+      const note = expiration
+        ? expires
+          ? interpolate(gettext("It now expires on %(date)s."), { date: formatDateTime(expires) })
+          : gettext("It never expires.")
+        : expires
+          ? interpolate(gettext("It keeps its original lifetime: it now expires on %(date)s."), { date: formatDateTime(expires) })
+          : gettext("It keeps its original lifetime: it never expires.");
       this.generated.show(result, this.returnTo(token, "rotate"), { rotated: true, note });
       this.announce(interpolate(gettext("Token “%(name)s” rotated: its old secret no longer works."), { name: token.name }));
     } catch (error) {
       this.report(error);
     }
+    await this.load();
+  }
+
+  /** The rotate dialog's choice of lifetime: the token's own, or a preset within the limits. */
+  offerLifetimes(token) {
+    const maxDays = this.meta.max_lifetime_seconds == null ? Infinity : this.meta.max_lifetime_seconds / 86_400;
+    const units = this.meta.expiration_units || [];
+    const options = [["", token.expires_at ? gettext("Its original lifetime") : gettext("Never, as before")]];
+    if (units.includes("days")) {
+      for (const days of [7, 30, 60, 90].filter((n) => n <= maxDays)) {
+        options.push([`days:${days}`, interpolate(ngettext("%(count)s day", "%(count)s days", days), { count: formatNumber(days) })]);
+      }
+    }
+    if (units.includes("never") && maxDays === Infinity && token.expires_at) options.push(["never:", gettext("Never")]);
+    setOptions(this.rotateExpiration, options, "");
+  }
+
+  async saveEdit(token, changes) {
+    await this.api.edit(token.id, changes);
+    this.announce(interpolate(gettext("Token “%(name)s” saved."), { name: changes.name ?? token.name }));
     await this.load();
   }
 
@@ -455,7 +488,7 @@ class TokensPage {
     if (this.ended) return;
     this.ended = true;
     // Keep the once-only secret on screen if it is showing; close everything else.
-    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog]) {
+    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog, this.editDialog]) {
       dialog.modal.close();
     }
     this.newButton.disabled = true;
