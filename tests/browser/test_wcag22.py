@@ -468,3 +468,52 @@ def test_polish(
         opened.problems.check()
     finally:
         opened.context.close()
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_admin_total_past_ten_thousand_reads_as_a_bound(
+    browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
+) -> None:
+    import hashlib
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from example_app import db
+    from flask_pat.inventory import COUNT_LIMIT
+
+    babel_host.delete_all_tokens()
+    with babel_host.app.app_context():
+        owner = babel_host.user()
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "user_id": owner.id,
+                "name": f"bulk {n:05d}",
+                "name_key": f"bulk {n:05d}",
+                "token_hash": hashlib.sha256(f"bulk {n}".encode()).hexdigest(),
+                "last4": f"{n % 10000:04d}",
+                "scope_text": "",
+                "created_at": now - timedelta(hours=1, seconds=n),
+                "expires_at": None,
+            }
+            for n in range(COUNT_LIMIT + 1)
+        ]
+        db.session.execute(sa.insert(babel_host.app.extensions["pat"].Token), rows)
+        db.session.commit()
+    opened = _open(browser, babel_host, signed_in_state, lang, path=ADMIN_PATH)
+    page = opened.page
+    try:
+        bound = page.evaluate("(lang) => new Intl.NumberFormat(lang).format(10000) + '+'", lang)
+        range_ = page.locator("[data-pat=range]")
+        expect(range_).to_contain_text(bound)
+        # No known last page; the next one is there.
+        expect(page.locator("[data-pat=last]")).to_be_disabled()
+        expect(page.locator("[data-pat=next]")).to_be_enabled()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 760})
+            _on_screen(range_, width, f"{lang} {width} px range")
+        opened.problems.check()
+    finally:
+        opened.context.close()
+        babel_host.delete_all_tokens()

@@ -220,13 +220,18 @@ async function load() {
   el.rows.replaceChildren(...(items.length ? items.map(row) : [placeholder(gettext("No tokens match."))]));
   const first = result.total === 0 ? 0 : (result.page - 1) * result.per_page + 1;
   const last = Math.min(result.total, result.page * result.per_page);
+  // Past 10,000 matches the server stops counting: the total is a bound ("10,000+"), and
+  // there is no known last page.
+  const exact = result.total_exact !== false;
+  const number = new Intl.NumberFormat(locale()).format(result.total);
   el.range.textContent = interpolate(ngettext("%(first)s–%(last)s of %(total)s token", "%(first)s–%(last)s of %(total)s tokens", result.total), {
     first,
     last,
-    total: result.total,
+    total: exact ? number : `${number}+`,
   });
   el.first.disabled = el.prev.disabled = result.page <= 1;
-  el.next.disabled = el.last.disabled = result.page >= result.pages;
+  el.next.disabled = exact ? result.page >= result.pages : result.items.length < result.per_page;
+  el.last.disabled = !exact || result.page >= result.pages;
   el.table.setAttribute("aria-busy", "false");
 }
 
