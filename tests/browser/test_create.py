@@ -222,6 +222,8 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     expect(form.get_by_label("Name", exact=True)).to_be_focused()
     page.keyboard.type("keyboard")
     page.keyboard.press("Tab")
+    expect(form.get_by_label("Description")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(form.get_by_label("Expiration period")).to_be_focused()
     page.keyboard.press("Tab")
     expect(form.get_by_label("Value", exact=True)).to_be_focused()

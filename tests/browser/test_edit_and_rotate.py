@@ -61,7 +61,7 @@ def test_descriptions_are_written_shown_edited_and_searched(
         page.locator("[data-pat=search]").fill("")
         expect(page.locator("tbody tr.pat-row")).to_have_count(2)
         edit.click()
-        expect(dialog.get_by_label(_(lang, "Token name"), exact=True)).to_have_value("Deploy bot")
+        expect(dialog.get_by_label(_(lang, "New name"), exact=True)).to_have_value("Deploy bot")
         # A name another token has: said at the field, nothing changed.
         dialog.locator("[data-pat=edit-name]").fill("other")
         dialog.locator("[data-pat=edit-save]").click()

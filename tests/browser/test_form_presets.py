@@ -94,7 +94,10 @@ def test_the_form_opens_filled_in_from_the_url(
             signed_in_state,
             lang,
             width,
-            path=f"{PAGE_PATH}?name=My+IDE+on+laptop&scopes=notes:read,unknown:scope",
+            path=(
+                f"{PAGE_PATH}?name=My+IDE+on+laptop&description=Sync+%3Cb%3Enotes%3C%2Fb%3E"
+                "&scopes=notes:read,unknown:scope"
+            ),
         )
         page = opened.page
         try:
@@ -102,10 +105,12 @@ def test_the_form_opens_filled_in_from_the_url(
             expect(form).to_be_visible()
             expect(form.locator("#pat-name")).to_have_value("My IDE on laptop")
             expect(form.locator("#pat-name")).to_be_focused()
+            # Put in as text, never as markup.
+            expect(form.locator("#pat-description")).to_have_value("Sync <b>notes</b>")
             expect(form.get_by_label("notes:read", exact=True)).to_be_checked()
             expect(form.get_by_label("notes:write", exact=True)).not_to_be_checked()
             # Taken once: the address keeps only the list's view.
-            assert "name=" not in page.url and "scopes=" not in page.url
+            assert not any(f"{key}=" in page.url for key in ("name", "description", "scopes"))
             page.keyboard.press("Escape")
             page.reload()
             wait_for_list(page)
