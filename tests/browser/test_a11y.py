@@ -54,7 +54,9 @@ class Audit:
         if not self.page.evaluate("typeof window.axe === 'object'"):
             self.page.evaluate(axe_script())
         # Let the tooltip of a just-focused control settle: no animation still running.
-        self.page.evaluate("() => Promise.allSettled(document.getAnimations().map((a) => a.finished))")
+        self.page.evaluate(
+            "() => Promise.allSettled(document.getAnimations().map((a) => a.finished))"
+        )
         results = self.page.evaluate(f"axe.run(document, {json.dumps(AXE_OPTIONS)})")
         violations = results["violations"]
         passed = {rule["id"] for rule in results["passes"]}
