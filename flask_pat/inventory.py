@@ -80,15 +80,18 @@ def user_search_columns(user_model: Any, setting: Any) -> list[Any]:
     ``PAT_ADMIN_USER_SEARCH``, or by default its ``email``, ``username`` and ``name``."""
     names = DEFAULT_USER_SEARCH if setting is None else setting
     attributes = sa.inspect(user_model).column_attrs
+    texts = {
+        name for name, prop in attributes.items() if isinstance(prop.columns[0].type, sa.String)
+    }
     if setting is not None:
-        unknown = [name for name in names if name not in attributes]
+        unknown = [name for name in names if name not in texts]
         if unknown:
             raise SettingError(
                 "PAT_ADMIN_USER_SEARCH",
-                f"{user_model.__name__} has no column {unknown[0]!r}; name columns of it,"
-                f" e.g. ('email',), or None.",
+                f"{user_model.__name__} has no text column {unknown[0]!r}; name text columns"
+                f" of it, e.g. ('email',), or None.",
             )
-    return [getattr(user_model, name) for name in names if name in attributes]
+    return [getattr(user_model, name) for name in names if name in texts]
 
 
 def user_search(q: str) -> list[Any]:

@@ -70,7 +70,8 @@ def test_no_user_columns_searches_names_and_descriptions_only(
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (("nickname",), "has no column 'nickname'"),
+        (("nickname",), "has no text column 'nickname'"),
+        (("active",), "has no text column 'active'"),
         ("email", r"Write \('email',\) instead"),
         ((1,), "column names"),
     ],

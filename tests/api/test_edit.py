@@ -3,13 +3,14 @@ listing's search of both (SPEC sections 2 and 4)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from tests.api.test_tokens import API, error_of, outcome
-from tests.conftest import ApiClient, bearer, sign_in
+from tests.api.test_tokens import API, PREFIX, error_of, outcome
+from tests.conftest import ApiClient, bearer, require_server, sign_in
 
 
 def patch(api: ApiClient, token_id: int, body: Any, **kwargs: Any) -> Any:
@@ -175,3 +176,47 @@ def test_search_takes_percent_and_underscore_literally(api: ApiClient) -> None:
     assert names_found(api, "e_c") == ["three"]
     assert names_found(api, "%") == ["one"]
     assert names_found(api, "_") == ["three"]
+
+
+def test_a_token_found_by_name_and_description_counts_once(api: ApiClient) -> None:
+    api.create("deploy one", description="deploys the site")
+    api.create("deploy two")
+    api.create("three", description="a DEPLOY key")
+    api.create("four", description="other")
+    body = api.get("/tokens", query_string={"q": "deploy", "per_page": 5}).get_json()
+    assert (body["total"], body["pages"]) == (3, 1)
+    assert sorted(item["name"] for item in body["items"]) == ["deploy one", "deploy two", "three"]
+    revoked = api.get("/tokens", query_string={"q": "deploy", "status": "revoked"}).get_json()
+    assert (revoked["total"], revoked["items"]) == (0, [])
+
+
+def test_concurrent_renames_to_one_name_let_exactly_one_through(
+    app: Flask, user: Any, database_url: str
+) -> None:
+    require_server(database_url, "postgresql", "mysql")
+    clients = [ApiClient(sign_in(app, user), PREFIX) for _ in range(3)]
+    ids = [clients[0].create(f"token {n}")["token"]["id"] for n in range(3)]
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, Any]] = []
+
+    def rename(api: ApiClient, token_id: int) -> None:
+        barrier.wait()
+        response = patch(api, token_id, {"name": "Shared name"})
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [
+        threading.Thread(target=rename, args=pair) for pair in zip(clients, ids, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [200, 409, 409], answers
+    assert {body["error"]["code"] for status, body in answers if status == 409} == {"conflict"}
+    assert sorted(names_found(clients[0], "")) == sorted(
+        ["Shared name", *(f"token {n}" for n in range(3) if ids[n] not in _winner(answers))]
+    )
+
+
+def _winner(answers: list[tuple[int, Any]]) -> set[int]:
+    return {body["id"] for status, body in answers if status == 200}

@@ -248,3 +248,20 @@ def test_the_document_cache_stays_small_whatever_the_forwarded_prefix(app: Flask
         assert response.status_code == 200
         assert f"/p{n}/settings/tokens/api/meta" in response.get_json()["paths"]
     assert build_spec.cache_info().currsize <= CACHED_SPECS
+
+
+def test_the_new_fields_and_bodies_are_described(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert "description" in schemas["Token"]["required"]
+    assert "description" in schemas["TokenCreate"]["properties"]
+    assert set(schemas["TokenEdit"]["properties"]) == {"name", "description"}
+    assert schemas["TokenEdit"]["minProperties"] == 1
+    assert {"total", "total_exact"} <= set(schemas["AdminTokenList"]["required"])
+    assert "total_exact" not in schemas["TokenList"]["properties"]
+    token = document["paths"][f"{API}/tokens/{{token_id}}"]
+    assert token["patch"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TokenEdit"
+    }
+    rotate = document["paths"][f"{API}/tokens/{{token_id}}/rotate"]["post"]
+    assert rotate["requestBody"]["required"] is False
+    assert "expiration" in schemas["Rotate"]["properties"]

@@ -134,3 +134,57 @@ def test_migrations_run_as_generated_then_the_app_works(
         with app.app_context():
             bootstrap_host.db.session.remove()
             bootstrap_host.db.engine.dispose()
+
+
+def test_a_token_table_from_before_descriptions_is_upgraded_as_generated(
+    clean_database: str, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from flask_pat import service
+
+    url = clean_database
+    flask_db(tmp_path, url, "init")
+    flask_db(tmp_path, url, "migrate", "-m", "add personal access tokens")
+    flask_db(tmp_path, url, "upgrade")
+    app = bootstrap_host.create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    try:
+        with app.app_context():
+            user = bootstrap_host.User(username="susan")
+            user.set_password("cat")
+            bootstrap_host.db.session.add(user)
+            bootstrap_host.db.session.commit()
+            service.create(user, "from before")
+            # The table as an earlier release made it: no description, no index for it.
+            with bootstrap_host.db.engine.begin() as connection:
+                index = "ix_personal_access_token_user_described"
+                if connection.dialect.name in ("mysql", "mariadb"):
+                    connection.exec_driver_sql(f"DROP INDEX {index} ON personal_access_token")
+                else:
+                    connection.exec_driver_sql(f"DROP INDEX {index}")
+                for column in ("description", "description_key"):
+                    connection.exec_driver_sql(
+                        f"ALTER TABLE personal_access_token DROP COLUMN {column}"
+                    )
+            bootstrap_host.db.session.remove()
+        flask_db(tmp_path, url, "migrate", "-m", "token descriptions")
+        scripts = sorted((tmp_path / "migrations" / "versions").glob("*.py"))
+        assert len(scripts) == 2
+        script = next(s for s in scripts if "descriptions" in s.name).read_text()
+        assert "op.add_column('personal_access_token'" in script or (
+            "batch_op.add_column" in script
+        )
+        flask_db(tmp_path, url, "upgrade")
+        flask_db(tmp_path, url, "check")
+        with app.app_context():
+            rows = bootstrap_host.db.session.execute(
+                sa.text("SELECT name, description FROM personal_access_token")
+            ).all()
+            assert [tuple(row) for row in rows] == [("from before", "")]
+        client = sign_in(app, "susan", "cat")
+        listed = client.get(f"{API}/tokens").get_json()
+        assert [(t["name"], t["description"]) for t in listed["items"]] == [("from before", "")]
+    finally:
+        with app.app_context():
+            bootstrap_host.db.session.remove()
+            bootstrap_host.db.engine.dispose()
