@@ -174,8 +174,11 @@ def test_dialogs_toast_and_history_fit_a_phone(
 def test_admin_page_says_its_language_and_looks_like_the_tokens_page(
     browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
+    from .test_admin import teammate_token
+
     babel_host.delete_all_tokens()
     babel_host.add_token("CI deploy")
+    teammate_token(babel_host, "Sam's laptop")
     opened = _open(browser, babel_host, signed_in_state, lang, path=ADMIN_PATH)
     page = opened.page
     try:
@@ -183,6 +186,13 @@ def test_admin_page_says_its_language_and_looks_like_the_tokens_page(
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("[data-pat=admin-root]")).to_have_attribute("lang", lang)
         expect(page.locator("tbody tr")).not_to_have_count(0)
+        # The search finds tokens by their owner's email, too.
+        search = page.locator("[data-pat=search]")
+        expect(search).to_have_attribute("placeholder", _(lang, "Search tokens or owners..."))
+        search.fill("sam@")
+        expect(page.locator(".pat-admin-name")).to_have_text(["Sam's laptop"])
+        search.fill("")
+        expect(page.locator(".pat-admin-name")).to_have_count(2)
         # Sort marks are icons, as on the tokens page, not text.
         for button in page.locator("thead button").all():
             expect(button.locator("svg")).to_have_count(1)
