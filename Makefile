@@ -65,6 +65,7 @@ docs: $(VENV)/.installed-docs
 ## Benchmarks: prints the table and writes docs/performance.md.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.revoke_next
 
 ## Extract the messages of the code, update the de/es/fr catalogues and compile them.
 ## New messages arrive untranslated: translate them in each .po, then run it again.

@@ -35,6 +35,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from flask_pat import PersonalAccessTokens, current_token, scopes_required, service, signals
 
+from .database import setup_lock
+
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 #: A second user whose tokens fill the admin inventory on the first run.
@@ -144,14 +146,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             # SQLite enforces ON DELETE CASCADE only when asked, on each connection.
             sa.event.listen(db.engine, "connect", _sqlite_foreign_keys)
             db.engine.dispose()
-        db.create_all()
-        if db.session.scalar(sa.select(User).filter_by(email=DEMO_EMAIL)) is None:
-            user = User(email=DEMO_EMAIL)
-            user.set_password(DEMO_PASSWORD)
-            db.session.add(user)
-            db.session.commit()
-        if db.session.scalar(sa.select(User).filter_by(email=TEAMMATE_EMAIL)) is None:
-            seed_teammate()
+        # Workers booting together would all create the tables: one at a time.
+        with setup_lock(db.engine):
+            db.create_all()
+            if db.session.scalar(sa.select(User).filter_by(email=DEMO_EMAIL)) is None:
+                user = User(email=DEMO_EMAIL)
+                user.set_password(DEMO_PASSWORD)
+                db.session.add(user)
+                db.session.commit()
+            if db.session.scalar(sa.select(User).filter_by(email=TEAMMATE_EMAIL)) is None:
+                seed_teammate()
+            db.session.remove()
     signals.token_expiring.connect(print_expiry_mail, app)
     return app
 

@@ -67,6 +67,9 @@ PAT_ADMIN_USER_SEARCH: tuple[str, ...] | None = None
 PAT_REQUIRE_FRESH_LOGIN = False
 #: ``flask pat prune`` also deletes audit events older than this.
 PAT_EVENT_RETENTION = timedelta(days=365)
+#: A callable(user) -> str (Flask-Security: ``lambda u: u.fs_uniquifier``): a token whose
+#: user's value changed since it was made is refused and revoked (``user_changed``).
+PAT_USER_BINDING: Any = None
 #: Where the leak receiver gets GitHub's signing keys; ``None``: the receiver answers 404.
 PAT_SECRET_SCANNING_KEYS_URL: str | None = None
 

@@ -26,6 +26,7 @@ EVENTS = (
     "deleted",
     "new_ip",
     "leaked",
+    "reuse_detected",
     "expiry_notice",
 )
 #: Who caused it: the token's owner, the token acting on itself, an administrator, an

@@ -46,6 +46,8 @@ class PersonalAccessTokens:
         self.Token: Any = None
         #: The audit event model, defined alongside :attr:`Token`.
         self.Event: Any = None
+        #: The digests of rotated-out secrets (reuse detection), alongside :attr:`Token`.
+        self.RetiredSecret: Any = None
         self.user_pk: Any = None
         self.user_pk_attr = ""
         #: IDE settings formats registered with :meth:`ide_format`.
@@ -91,7 +93,7 @@ class PersonalAccessTokens:
 
         if self.Token is None:
             self.db, self.user_model, self.metadata = db, user_model, metadata
-            self.Token, self.Event = make_models(
+            self.Token, self.Event, self.RetiredSecret = make_models(
                 db, user_model, app.config["PAT_TABLE_NAME"], metadata
             )
             wiring.forget_deleted_users(self)
@@ -108,6 +110,7 @@ class PersonalAccessTokens:
         bodies.init_app(app)
         app.cli.add_command(pat_cli)
         wiring.enforce_sqlite_foreign_keys(app, db)
+        wiring.install_sqlite_user_trigger(app, self)
 
     def user_id(self, user: Any) -> Any:
         """The primary key of ``user``."""

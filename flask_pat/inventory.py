@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from . import events, service, signals
+from . import events, revocations, service, signals
 from .context import db as _db
 from .context import ext as _ext
 from .context import send
@@ -179,3 +179,20 @@ def revoke(token_id: int) -> Entry:
     else:
         service.revoke(owner, token, reason="admin", actor="admin")
     return Entry(token, owner)
+
+
+def revoke_all(raw_user: str) -> int:
+    """Revoke every token of user ``raw_user`` (its primary key as text) that is not
+    revoked yet, as an administrator (reason ``admin``: the owner cannot restore them);
+    returns how many. An unknown user is ``not_found``."""
+    ext = _ext()
+    key = user_key(raw_user)
+    try:
+        owner = _db().session.get(ext.user_model, key)
+    except sa.exc.DataError:
+        # A key out of the column's range (PostgreSQL's 32-bit INTEGER) names no one.
+        _db().session.rollback()
+        owner = None
+    if owner is None:
+        raise PatError("not_found", _("No such user."))
+    return revocations.revoke_all(owner, "admin", actor="admin")

@@ -83,8 +83,13 @@ class TokenMixin:
     #: The last distinct client addresses, newest first, space-separated (at most five).
     recent_ips: Mapped[str | None] = mapped_column(sa.String(255))
     revoked_at: Mapped[datetime | None] = mapped_column(_time())
-    #: Who revoked it: ``user`` (its owner), ``admin`` or ``leaked``; only ``user`` restores.
+    #: Why it was revoked: ``user`` (its owner), ``admin``, ``leaked``, ``reused`` (a
+    #: rotated-out secret came back) or ``user_changed`` (``PAT_USER_BINDING``); only
+    #: ``user`` restores.
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    #: SHA-256 hex digest of ``PAT_USER_BINDING(user)`` when the token was made or last
+    #: rotated; ``None``: not bound.
+    user_binding: Mapped[str | None] = mapped_column(sa.String(64))
     #: The smallest ``PAT_EXPIRY_NOTICES`` threshold (days) already notified for the current
     #: ``expires_at``; rotation clears it.
     expiry_notice_days: Mapped[int | None] = mapped_column(sa.Integer())
@@ -162,7 +167,7 @@ class EventMixin:
     )
     token_id: Mapped[int | None] = mapped_column(sa.BigInteger())
     #: ``created``, ``renamed``, ``rotated``, ``revoked``, ``restored``, ``deleted``,
-    #: ``new_ip``, ``leaked`` or ``expiry_notice``.
+    #: ``new_ip``, ``leaked``, ``reuse_detected`` or ``expiry_notice``.
     event: Mapped[str] = mapped_column(sa.String(20))
     at: Mapped[datetime] = mapped_column(_time())
     #: ``owner``, ``token``, ``admin``, ``cli`` or ``system``.
@@ -203,13 +208,44 @@ class EventMixin:
         return f"<Event {self.id} {self.event} token={self.token_id}>"
 
 
+class RetiredSecretMixin:
+    """The digest of a secret a rotation replaced, kept to tell a reuse of it (a stolen
+    copy, or the owner's old one after a thief rotated) from a mere unknown token.
+
+    The rows go with their token (``ON DELETE CASCADE``).
+    """
+
+    __tablename__: str
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    #: SHA-256 hex digest of the rotated-out token.
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    retired_at: Mapped[datetime] = mapped_column(_time())
+
+    time_attributes = ("retired_at",)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        table = cls.__tablename__
+        return (
+            sa.Index(f"ix_{table}_token_hash", "token_hash", unique=True),
+            # A constraint, not an index, as for the events' user_id: MariaDB's foreign key
+            # needs a key starting with token_id, and Alembic's downgrade drops indexes first.
+            sa.UniqueConstraint("token_id", "id", name=f"uq_{table}_token"),
+            {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"},
+        )
+
+
 def make_models(
     db: SQLAlchemy,
     user_model: type[Any],
     table_name: str,
     metadata: sa.MetaData | None = None,
-) -> tuple[type[Any], type[Any]]:
-    """Define the token and event models, each with a cascading foreign key to the user.
+) -> tuple[type[Any], type[Any], type[Any]]:
+    """Define the token and event models, each with a cascading foreign key to the user,
+    and the rotated-out secrets, with one to their token.
 
     They are declared on ``db.Model``, or on ``metadata`` when the host keeps its tables on
     a ``MetaData`` of its own (an app framework's declarative base).
@@ -239,7 +275,18 @@ def make_models(
         (EventMixin, base),
         {"__tablename__": f"{table_name}_event", "user_id": user_id()},
     )
-    for model in (token, event):
+    token_id = token.__table__.c.id  # type: ignore[attr-defined]
+    retired = type(
+        "PersonalAccessTokenRetiredSecret",
+        (RetiredSecretMixin, base),
+        {
+            "__tablename__": f"{table_name}_retired",
+            "token_id": mapped_column(
+                token_id.type.copy(), sa.ForeignKey(token_id, ondelete="CASCADE"), nullable=False
+            ),
+        },
+    )
+    for model in (token, event, retired):
         sa.event.listen(model, "load", _as_utc)
         sa.event.listen(model, "refresh", _as_utc)
-    return token, event
+    return token, event, retired

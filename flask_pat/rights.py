@@ -2,7 +2,8 @@
 what it could have done when it was made, so a leaked token cannot widen itself.
 
 It creates tokens whose scopes are among its own and that expire no later than itself;
-it revokes, restores, rotates and deletes only such tokens, and never itself through the
+it reads (details, events, IDE files), revokes, restores, rotates and deletes only such
+tokens, and never itself through the
 id routes: the secret its owner holds dies only through ``POST /api/tokens/self/rotate``.
 """
 
@@ -81,6 +82,22 @@ def check_action(
         ends = None if life is None else utcnow() + life
     if ends is None or ends > token.expires_at:
         raise PatError("forbidden", _(_OUTLIVES[action]))
+
+
+def check_read(token: Any, target: Any) -> None:
+    """Raise unless ``token`` may read ``target``'s details, events or IDE files: itself,
+    or a token it could have created (scopes among its own, expiring no later)."""
+    if target.id == token.id:
+        return
+    missing = sorted(set(target.scopes) - set(token.scopes))
+    if missing:
+        raise ScopeError(missing)
+    if token.expires_at is None:
+        return
+    if target.expires_at is None or target.expires_at > token.expires_at:
+        raise PatError(
+            "forbidden", _("This token outlives the one you are using: sign in to read it.")
+        )
 
 
 class ScopeError(PatError):

@@ -329,6 +329,9 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], None]] = {
     "PAT_ADMIN_USER_SEARCH": lambda v, c: _column_names("PAT_ADMIN_USER_SEARCH", v),
     "PAT_REQUIRE_FRESH_LOGIN": lambda v, c: _boolean("PAT_REQUIRE_FRESH_LOGIN", v),
     "PAT_EVENT_RETENTION": lambda v, c: _span("PAT_EVENT_RETENTION", v, zero=False),
+    "PAT_USER_BINDING": lambda v, c: _callable_or_none(
+        "PAT_USER_BINDING", v, "(user) returning a string that changes when the user does"
+    ),
     "PAT_SECRET_SCANNING_KEYS_URL": lambda v, c: _url(
         "PAT_SECRET_SCANNING_KEYS_URL",
         v,

@@ -19,8 +19,8 @@ token_deleted = _signals.signal("token-deleted")
 #: A token signed its user in, on a route that accepts tokens (``token=``, ``user=``).
 token_authenticated = _signals.signal("token-authenticated")
 #: A presented flask-pat token authenticated nobody (``reason=``: malformed, unknown,
-#: expired, revoked, inactive user or not allowed; never the token text). Credentials that
-#: are not flask-pat's (no ``<PAT_TOKEN_PREFIX>_``) never fire it.
+#: expired, revoked, inactive user, not allowed or user changed; never the token text).
+#: Credentials that are not flask-pat's (no ``<PAT_TOKEN_PREFIX>_``) never fire it.
 token_rejected = _signals.signal("token-rejected")
 #: A token was used from a client address it had not used lately (``token=``, ``user=``,
 #: ``ip=``).
@@ -30,3 +30,7 @@ token_used_from_new_ip = _signals.signal("token-used-from-new-ip")
 token_expiring = _signals.signal("token-expiring")
 #: A token was found leaked and revoked (``token=``, ``user=``, ``source=``, ``url=``).
 token_leaked = _signals.signal("token-leaked")
+#: A rotated-out secret was presented to the management API: the token was revoked with
+#: the reason ``reused`` (``token=``, ``user=``); whoever rotated first, owner or thief,
+#: the other still holds the old secret.
+token_reused = _signals.signal("token-reused")

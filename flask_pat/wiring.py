@@ -3,14 +3,19 @@ the host database's guard against tokens outliving their user."""
 
 from __future__ import annotations
 
+import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import sqlite
 
 if TYPE_CHECKING:
     from .extension import PersonalAccessTokens
+
+logger = logging.getLogger(__name__)
 
 
 def check(app: Flask, db: Any, user_model: Any, metadata: Any) -> None:
@@ -95,3 +100,72 @@ def forget_deleted_users(pat: PersonalAccessTokens) -> None:
             connection.execute(sa.delete(model).where(model.user_id == user_id[0]))
 
     sa.event.listen(pat.user_model, "after_delete", delete_tokens, propagate=True)
+
+
+def sqlite_user_trigger(pat: PersonalAccessTokens) -> str:
+    """The SQLite trigger that deletes a user's tokens, their rotated-out secrets and their
+    events when the user's row goes, whoever deletes it.
+
+    A trigger lives in the database file, so it fires for every connection: another
+    program's (the ``sqlite3`` shell, a script) with foreign keys off too, where the
+    cascade does not, and SQLite would give the next user the deleted one's id.
+    """
+    quote = sqlite.dialect().identifier_preparer.quote
+    token, event = pat.Token.__table__, pat.Event.__table__
+    retired = pat.RetiredSecret.__table__
+    user_table = pat.user_pk.table
+    old = f"OLD.{quote(pat.user_pk.name)}"
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {quote(token.name + '_forget_user')}"
+        f" AFTER DELETE ON {quote(user_table.name)} BEGIN"
+        f" DELETE FROM {quote(retired.name)} WHERE token_id IN"
+        f" (SELECT id FROM {quote(token.name)} WHERE user_id = {old});"
+        f" DELETE FROM {quote(token.name)} WHERE user_id = {old};"
+        f" DELETE FROM {quote(event.name)} WHERE user_id = {old};"
+        " END"
+    )
+
+
+def install_sqlite_user_trigger(app: Flask, pat: PersonalAccessTokens) -> None:
+    """Make sure the trigger of :func:`sqlite_user_trigger` exists on the app's SQLite
+    databases: created with the tables (``create_all``), and on each new connection to a
+    database whose tables a migration made."""
+    trigger = _TRIGGERS.get(pat)
+    if trigger is None:
+        trigger = _TRIGGERS[pat] = _UserTrigger(pat)
+        sa.event.listen(pat.Token.__table__, "after_create", trigger.after_create)
+    with app.app_context():
+        engines = list(pat.db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite" and not sa.event.contains(
+            engine, "connect", trigger.on_connect
+        ):
+            sa.event.listen(engine, "connect", trigger.on_connect)
+
+
+class _UserTrigger:
+    def __init__(self, pat: PersonalAccessTokens) -> None:
+        self.statement = sqlite_user_trigger(pat)
+        self.name = f"{pat.Token.__table__.name}_forget_user"
+        self.tables = {pat.Token.__table__.name, pat.user_pk.table.name}
+
+    def after_create(self, target: sa.Table, connection: sa.Connection, **kw: Any) -> None:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(self.statement)
+
+    def on_connect(self, dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            rows = cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+            )
+            names = {row[0] for row in rows}
+            if self.tables <= names and self.name not in names:
+                cursor.execute(self.statement)
+        except Exception as error:  # a locked or read-only database: the next connection
+            logger.warning("flask-pat: could not install the SQLite user trigger: %s", error)
+        finally:
+            cursor.close()
+
+
+_TRIGGERS: weakref.WeakKeyDictionary[Any, _UserTrigger] = weakref.WeakKeyDictionary()

@@ -36,3 +36,21 @@ app.wsgi_app = held  # type: ignore[method-assign]
 def name_the_worker(response: Response) -> Response:
     response.headers["X-Worker-Pid"] = str(os.getpid())
     return response
+
+
+if os.environ.get("PAT_GUNICORN_LEAK_GATE"):
+    from pathlib import Path
+
+    from flask_pat import signals
+
+    _gate = Path(os.environ["PAT_GUNICORN_LEAK_GATE"])
+
+    def _slow_leak_receiver(sender: Any, **extra: Any) -> None:
+        """A host's slow receiver (a mail, a webhook): it holds until the test opens the
+        gate, so the test sees what waits for it."""
+        _gate.with_suffix(".started").touch()
+        deadline = time.monotonic() + 60
+        while not _gate.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    signals.token_leaked.connect(_slow_leak_receiver, app)

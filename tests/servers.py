@@ -23,11 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
+def gunicorn(log_dir: Path, options: tuple[str, ...] = (), **env: str) -> Iterator[str]:
     """``tests.gunicorn_app`` under a real gunicorn with two workers; its base URL.
 
     ``env`` is added to the workers' environment (``PAT_GUNICORN_DATABASE_URL`` and the
-    like). Fails the test if a worker logged a traceback.
+    like); ``options`` to gunicorn's command line, after the defaults (``--workers=1``,
+    ``--worker-class=gthread``...). Fails the test if a worker logged a traceback.
     """
     port = free_port()
     command = [
@@ -38,6 +39,7 @@ def gunicorn(log_dir: Path, **env: str) -> Iterator[str]:
         f"--bind=127.0.0.1:{port}",
         "--timeout=30",
         "--graceful-timeout=5",
+        *options,
         "tests.gunicorn_app:app",
     ]
     environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}

@@ -144,7 +144,10 @@ def test_cli_changes_are_recorded_with_their_actor(app: Flask, user: Any) -> Non
 def test_a_token_revoked_by_an_admin_or_for_a_leak_cannot_be_restored(
     app: Flask, api: ApiClient, user: Any
 ) -> None:
-    for reason in ("admin", "leaked"):
+    """Only its owner's revocation restores; a leaked or reused secret is rotated away by
+    the owner; an administrator's revocation, or a changed user's, is never undone by
+    the owner: rotating it is 409 ``not_restorable`` too, and changes nothing."""
+    for reason in ("admin", "leaked", "reused", "user_changed"):
         token_id = api.create(f"ci {reason}")["token"]["id"]
         pat = app.extensions["pat"]
         with app.app_context():
@@ -156,11 +159,19 @@ def test_a_token_revoked_by_an_admin_or_for_a_leak_cannot_be_restored(
         response = api.post(f"/tokens/{token_id}/restore")
         assert response.status_code == 409
         assert response.get_json()["error"]["code"] == "not_restorable"
-        assert api.get(f"/tokens/{token_id}").get_json()["status"] == "revoked"
-        # Rotation is the way back.
-        rotated = api.post(f"/tokens/{token_id}/rotate").get_json()["token"]
-        assert (rotated["status"], rotated["revoked_reason"]) == ("active", None)
+        assert api.get(f"/tokens/{token_id}").get_json() == shown
+        response = api.post(f"/tokens/{token_id}/rotate")
         event = "leaked" if reason == "leaked" else "revoked"
+        if reason in ("admin", "user_changed"):
+            assert response.status_code == 409
+            assert response.get_json()["error"]["code"] == "not_restorable"
+            assert "only be deleted" in response.get_json()["error"]["message"]
+            assert api.get(f"/tokens/{token_id}").get_json() == shown
+            assert [e["event"] for e in events_of(api, token_id)["items"]][0] == event
+            continue
+        # Rotation is the way back.
+        rotated = response.get_json()["token"]
+        assert (rotated["status"], rotated["revoked_reason"]) == ("active", None)
         assert [e["event"] for e in events_of(api, token_id)["items"]][:2] == ["rotated", event]
 
 

@@ -132,26 +132,45 @@ def test_parallel_clients_never_pass_the_limit(
 def test_parallel_revoke_rotate_and_delete_answer_as_documented(
     server: str, app: Flask, user: Any, make_token: Any
 ) -> None:
-    """Every action at once on each of a few tokens, two deletes among them: each answers
-    as it would in some order (the token, or 404 once deleted), never 500 or 503."""
+    """Every action at once on each of a few tokens, two rotations and two deletes among
+    them: each answers as it would in some order (the token, 404 once deleted), never 500
+    or 503; of the two deletes exactly one is 204, and of the two rotations at most one
+    is 201 (the other 409, or 404 once deleted), one event each."""
     apis = clients(app, user, THREADS)
-    actions = ["revoke", "rotate", "restore", "delete", "delete"]
+    actions = ["revoke", "rotate", "restore", "delete", "rotate", "delete"]
+    per_token = len(actions)
+    pat = app.extensions["pat"]
 
-    def act(api: ApiClient, token_id: int, action: str) -> int:
+    def act(api: ApiClient, token_id: int, action: str) -> tuple[str, int]:
         with app.app_context():
             if action == "delete":
-                return int(api.delete(f"/tokens/{token_id}").status_code)
-            return int(api.post(f"/tokens/{token_id}/{action}").status_code)
+                return action, int(api.delete(f"/tokens/{token_id}").status_code)
+            return action, int(api.post(f"/tokens/{token_id}/{action}").status_code)
+
+    def events(token_id: int, event: str) -> int:
+        with app.app_context():
+            Event = pat.Event
+            where = (Event.token_id == token_id, Event.event == event)
+            return int(pat.db.session.scalar(sa.select(sa.func.count()).where(*where)))
 
     for round_ in range(ROUNDS):
-        ids = [make_token(user, f"r{round_} t{i}")[0] for i in range(THREADS // len(actions))]
+        ids = [make_token(user, f"r{round_} t{i}")[0] for i in range(THREADS // per_token)]
         calls = [
-            partial(act, api, ids[i // len(actions)], actions[i % len(actions)])
-            for i, api in enumerate(apis)
+            partial(act, api, ids[i // per_token], actions[i % per_token])
+            for i, api in enumerate(apis[: len(ids) * per_token])
         ]
-        statuses = race(calls)
-        assert set(statuses) <= {200, 201, 204, 404}, statuses
-        assert Counter(statuses)[204] >= len(ids)
+        results = race(calls)
+        for index, token_id in enumerate(ids):
+            mine = results[index * per_token : (index + 1) * per_token]
+            by_action: dict[str, list[int]] = {}
+            for action, status in mine:
+                by_action.setdefault(action, []).append(status)
+            assert sorted(by_action["delete"]) == [204, 404], mine
+            assert set(by_action["revoke"] + by_action["restore"]) <= {200, 404}, mine
+            rotations = by_action["rotate"]
+            assert set(rotations) <= {201, 409, 404} and rotations.count(201) <= 1, mine
+            assert events(token_id, "deleted") == 1
+            assert events(token_id, "rotated") == rotations.count(201)
         assert rows(app, user_id=user.id) == []
 
 

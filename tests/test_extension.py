@@ -274,7 +274,7 @@ def test_tables_drop_as_a_generated_downgrade_drops_them(app: Flask, pat: Any) -
     drop the last key its foreign key uses, so that key is a constraint of the table."""
     db = app.extensions["sqlalchemy"]
     with app.app_context(), db.engine.begin() as connection:
-        for model in (pat.Event, pat.Token):
+        for model in (pat.Event, pat.RetiredSecret, pat.Token):
             for index in model.__table__.indexes:
                 index.drop(connection)
             model.__table__.drop(connection)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user
@@ -27,12 +27,14 @@ from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFError
 
-from .. import context, database_errors, rights
+from .. import context, database_errors, reuse, rights, service
+from .. import tokens as token_text
 from ..errors import HTTP_MESSAGES, STATUS, PatError, error_body
 from ..i18n import gettext as _
 from ..signin import lookup as authentication
 from ..signin.challenges import insufficient_scope_response
 from ..signin.marking import current_token, unauthorized_response, uses_token
+from ..signin.state import current as request_state
 from .schemas import TokenSchema
 
 logger = logging.getLogger(__name__)
@@ -120,8 +122,19 @@ def _unexpected_error(error: Exception) -> Response:
     return error_response("internal", _("Something went wrong on our side: try again."))
 
 
+#: Routes where a rotated-out secret is not a management request (no reuse detection).
+NOT_MANAGEMENT = {
+    "pat.api.openapi",
+    "pat.api.not_found",
+    "pat.api.leaks_github",
+    "pat.api.credentials_revoke",
+}
+
+
 @bp.before_request
 def _check_access() -> ResponseReturnValue | None:
+    g.pat_request_started = context.utcnow()
+    _detect_reuse()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if current_token:
@@ -149,6 +162,27 @@ def _check_access() -> ResponseReturnValue | None:
                 ),
             )
     return None
+
+
+def _detect_reuse() -> None:
+    """A management request (one that changes tokens: a self-rotation, a revoke...)
+    presenting a rotated-out secret stops its token (``reused``); it is answered as any
+    unknown token is. Reading with an old secret (a client not yet updated) only fails."""
+    state = request_state()
+    if (
+        request.method in UNSAFE_METHODS
+        and state is not None
+        and state.rejection == "unknown"
+        and state.credential
+        and request.endpoint not in NOT_MANAGEMENT
+    ):
+        reuse.detect(token_text.digest(state.credential))
+
+
+def request_started() -> datetime:
+    """When this API request began: a rotation committed since was concurrent with it."""
+    started: datetime = g.pat_request_started
+    return started
 
 
 def json_body() -> Any:
@@ -180,6 +214,15 @@ def token_id_of(raw: str) -> int:
     if not _ID.fullmatch(raw) or int(raw) > _MAX_ID:
         raise PatError("not_found", _("No such token: it may have been deleted."))
     return int(raw)
+
+
+def readable(token_id: str) -> Any:
+    """The signed-in user's token ``token_id``, which a token reading it here (with
+    ``PAT_ALLOW_TOKEN_MANAGEMENT``) must have rights over: 403 for a wider one."""
+    token = service.get(current_user, token_id_of(token_id))
+    if current_token:
+        rights.check_read(current_token, token)
+    return token
 
 
 def dump(token: Any) -> dict[str, Any]:

@@ -91,6 +91,14 @@ def admin_revoke(token_id: str) -> ResponseReturnValue:
     return _token_schema().dump(inventory.revoke(token_id_of(token_id)))  # type: ignore[no-any-return]
 
 
+@bp.post("/admin/users/<user>/revoke-all")
+@admin_only
+def admin_revoke_all(user: str) -> ResponseReturnValue:
+    """Revoke every live token of a user (reason ``admin``), for an account taken over;
+    answers how many."""
+    return {"revoked": inventory.revoke_all(user)}
+
+
 @bp.get("/admin/events")
 @admin_only
 def admin_events() -> ResponseReturnValue:

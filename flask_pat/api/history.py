@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from .. import events, service
-from . import bp, token_id_of
+from .. import events
+from . import bp, readable
 from .schemas import EventSchema, PageQuerySchema
 
 
@@ -19,7 +18,7 @@ from .schemas import EventSchema, PageQuerySchema
 def token_events(token_id: str) -> ResponseReturnValue:
     """A page of the token's audit trail, newest first. Another user's token, or a deleted
     one, is not found: a deleted token's trail is for administrators."""
-    token = service.get(current_user, token_id_of(token_id))
+    token = readable(token_id)
     args = PageQuerySchema().load(request.args.to_dict())
     page = events.list_events(token_id=token.id, user_id=token.user_id, **args)
     return {

@@ -6,10 +6,10 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import ide, rules, service
+from .. import ide, rules
 from ..errors import PatError
 from ..i18n import gettext as _
-from . import bp, load, token_id_of
+from . import bp, load, readable
 from .schemas import IdeQuerySchema
 
 
@@ -17,7 +17,7 @@ from .schemas import IdeQuerySchema
 def ide_settings(token_id: str, fmt: str) -> ResponseReturnValue:
     """A ready-made IDE settings file for the token, with its secret masked."""
     user = current_user._get_current_object()
-    token = service.get(user, token_id_of(token_id))
+    token = readable(token_id)
     args = load(IdeQuerySchema(), request.args.to_dict())
     format_ = ide.offered_formats().get(fmt)
     if format_ is None:

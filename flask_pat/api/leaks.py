@@ -11,13 +11,14 @@ import logging
 from functools import partial
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import tokens as token_text
 from ..errors import PatError, invalid
 from ..events import MAX_USER_AGENT
 from ..i18n import gettext as _
+from ..leaks import background
 from ..leaks import github as signing
 from ..leaks import revoke as leaks
 from ..leaks.github import KEY_ID_HEADER, SIGNATURE_HEADER
@@ -125,8 +126,9 @@ def _parse_report(body: bytes) -> list[dict[str, Any]]:
 def credentials_revoke() -> ResponseReturnValue:
     """Revoke each given text that is a live token of this app; the answer tells nothing.
 
-    The lookup and the revocations run after the answer has been sent, so that neither its
-    content nor its timing says whether any text was a token.
+    The lookup and the revocations run on a background thread (:mod:`flask_pat.leaks.
+    background`), so that neither the answer's content nor its timing, nor that of the
+    next request on the same connection, says whether any text was a token.
     """
     if not request.is_json:
         raise PatError(
@@ -157,16 +159,9 @@ def credentials_revoke() -> ResponseReturnValue:
     response.status_code = 202
     user_agent = (request.user_agent.string or "")[:MAX_USER_AGENT] or None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    response.call_on_close(partial(_revoke_later, app, found, request.remote_addr, user_agent))
+    job = (app, partial(leaks.revoke_leaked, ip=request.remote_addr, user_agent=user_agent), found)
+    # Handed to the background thread whatever was found, so the answer and the next
+    # request on this connection take the same time either way.
+    if not background.submit(*job):
+        response.call_on_close(partial(background.run, *job))
     return response
-
-
-def _revoke_later(
-    app: Flask, found: dict[str, leaks.Leak], ip: str | None, user_agent: str | None
-) -> None:
-    # Runs once the server has sent the answer, in an app context of its own.
-    try:
-        with app.app_context():
-            leaks.revoke_leaked(found, ip=ip, user_agent=user_agent)
-    except Exception:
-        logger.exception("flask-pat: revoking credentials by value failed")

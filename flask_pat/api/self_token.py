@@ -25,5 +25,6 @@ def token_self_rotate() -> ResponseReturnValue:
     if not current_token:
         return unauthorized_response()
     token = current_token._get_current_object()
+    # The secret presented is the version compared: no time window is needed.
     token, secret = service.rotate(current_user._get_current_object(), token, actor="token")
     return with_secret(token, secret)

@@ -8,9 +8,22 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import editing, listing, rights, service
+from .. import editing, listing, revocations, rights, service
+from ..errors import PatError
+from ..i18n import gettext as _
 from ..signin.marking import current_token
-from . import bp, dump, dumper, json_body, load, optional_json_body, token_id_of, with_secret
+from . import (
+    bp,
+    dump,
+    dumper,
+    json_body,
+    load,
+    optional_json_body,
+    readable,
+    request_started,
+    token_id_of,
+    with_secret,
+)
 from .freshness import fresh_login_required
 from .schemas import RotateSchema, TokenCreateSchema, TokenEditSchema, TokenListQuerySchema
 
@@ -50,9 +63,22 @@ def create_token() -> ResponseReturnValue:
     return with_secret(token, secret)
 
 
+@bp.post("/tokens/revoke-all")
+@fresh_login_required
+def revoke_all_tokens() -> ResponseReturnValue:
+    """Revoke every live token of the signed-in user (from a session only), for an account
+    that may have been taken over; answers how many."""
+    if current_token:
+        raise PatError(
+            "forbidden",
+            _("A token cannot revoke all tokens: sign in to the page to revoke them all."),
+        )
+    return {"revoked": revocations.revoke_all(current_user._get_current_object())}
+
+
 @bp.get("/tokens/<token_id>")
 def get_token(token_id: str) -> ResponseReturnValue:
-    return dump(service.get(current_user, token_id_of(token_id)))
+    return dump(readable(token_id))
 
 
 @bp.patch("/tokens/<token_id>")
@@ -99,7 +125,9 @@ def rotate_token(token_id: str) -> ResponseReturnValue:
     expires = None if expiration is None else (expiration["unit"], expiration["value"])
     token = _target(token_id, "rotate", expires)
     user = current_user._get_current_object()
-    token, secret = service.rotate(user, token, actor=_actor(), expiration=expires)
+    token, secret = service.rotate(
+        user, token, actor=_actor(), expiration=expires, started=request_started()
+    )
     return with_secret(token, secret)
 
 

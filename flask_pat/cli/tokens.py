@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import click
 
-from .. import listing, maintenance, service
+from .. import listing, maintenance, revocations, service
 from ..i18n import gettext as _
-from .arguments import Duration, extension, find_token, find_user, run
+from ..i18n import ngettext
+from .arguments import CommandError, Duration, extension, find_token, find_user, run
 from .group import pat_cli
 from .output import print_tokens
 
@@ -59,9 +60,32 @@ def list_command(user_id: str | None, status: str | None, as_json: bool) -> None
 
 
 @pat_cli.command("revoke")
-@click.argument("token_id")
-def revoke_command(token_id: str) -> None:
-    """Revoke a token: it stops working at once."""
+@click.argument("token_id", required=False)
+@click.option("--user", "user_id", default=None, help="With --all: whose tokens.")
+@click.option("--all", "every", is_flag=True, help="Revoke every live token of --user.")
+def revoke_command(token_id: str | None, user_id: str | None, every: bool) -> None:
+    """Revoke a token (TOKEN_ID), or every live token of a user (--user ID --all): they
+    stop working at once."""
+    if every or user_id is not None:
+        if token_id is not None or not every or user_id is None:
+            raise CommandError(
+                _("Give either a token id, or --user ID --all to revoke all of a user's tokens.")
+            )
+        user = find_user(user_id)
+        count = run(revocations.revoke_all, user, "user", actor="cli")
+        click.echo(
+            ngettext(
+                "Revoked %(num)d token of user %(user)s.",
+                "Revoked %(num)d tokens of user %(user)s.",
+                count,
+                user=user_id,
+            )
+        )
+        return
+    if token_id is None:
+        raise CommandError(
+            _("Give either a token id, or --user ID --all to revoke all of a user's tokens.")
+        )
     token, user = find_token(token_id)
     run(service.revoke, user, token)
     click.echo(_("Revoked token %(id)s (%(name)s).", id=token.id, name=token.name))

@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,30 @@ class Finding:
     def masked(self) -> str:
         """``path:line: <prefix>_...<last4>``: where it is, never what it is."""
         prefix = self.token.partition("_")[0]
-        return f"{self.path}:{self.line}: {prefix}_...{token_text.last4(self.token)}"
+        return f"{printable(self.path)}:{self.line}: {prefix}_...{token_text.last4(self.token)}"
+
+
+def printable(path: str) -> str:
+    """``path`` with control characters escaped (``\\x1b``, ``\\n``), so that a file name
+    cannot drive the terminal it is printed on (retitle it, clear it, fake a line).
+
+    Bytes that are no text in the file system's encoding (kept by Python as lone
+    surrogates) are written as the ``\\xNN`` of the byte.
+    """
+    return "".join(_escaped(char) for char in path)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return char
+    if char == "\n":
+        return "\\n"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
 
 
 def pattern(prefix: str) -> re.Pattern[bytes]:

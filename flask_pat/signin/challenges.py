@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     "expired": "The token has expired.",
     "inactive user": "The token's user is inactive.",
     "not allowed": "The token's user is not allowed to use personal access tokens.",
+    "user changed": "The token's user has changed since it was made: it has been revoked.",
     "not accepted": "This route does not accept personal access tokens: sign in instead.",
     "not fresh": "This route needs a fresh sign-in: a personal access token never is one.",
 }
@@ -47,6 +48,10 @@ def _message(reason: str) -> str:
         "expired": _("The token has expired: rotate it, create a new one, or sign in."),
         "inactive user": _("The token's user is inactive."),
         "not allowed": _("The token's user is not allowed to use personal access tokens."),
+        "user changed": _(
+            "The token's user has changed since it was made (signed out everywhere, or a new"
+            " account): it has been revoked. Create a new token."
+        ),
         "not accepted": _("This route does not accept personal access tokens: sign in instead."),
         "not fresh": _("This route needs a fresh sign-in: a personal access token never is one."),
     }

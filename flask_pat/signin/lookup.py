@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.orm import aliased, attributes
 
-from .. import events
+from .. import binding, events
 from .. import tokens as token_text
 from ..context import db as _db
 from ..context import ext as _ext
@@ -32,8 +32,9 @@ def authenticate(secret: str) -> tuple[Any, Any]:
     """The token record and user that ``secret`` stands for, in one query.
 
     Raises :class:`Rejected` with the reason (``malformed``, ``unknown``, ``revoked``,
-    ``expired``, ``inactive user``, ``not allowed``) when it stands for nobody. Nothing is
-    written: :func:`record_use` does that where the token signs its user in.
+    ``expired``, ``user changed``, ``inactive user``, ``not allowed``) when it stands for
+    nobody. Nothing is written (but the revocation of a token whose user changed, see
+    :mod:`flask_pat.binding`): :func:`record_use` does that where the token signs its user in.
     """
     ext = _ext()
     config = current_app.config
@@ -50,6 +51,9 @@ def authenticate(secret: str) -> tuple[Any, Any]:
         raise Rejected("revoked")
     if token.expires_at is not None and token.expires_at <= now:
         raise Rejected("expired")
+    if binding.changed(token, user):
+        binding.revoke_changed(token, user)
+        raise Rejected("user changed")
     if not user.is_active:
         raise Rejected("inactive user")
     if not allowed(user):

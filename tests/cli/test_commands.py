@@ -221,6 +221,31 @@ def test_create_refuses_a_duplicate_name(
     assert_refused(result, "already used", before, snapshot(app))
 
 
+@pytest.mark.parametrize(
+    "app_config", [{"PAT_USER_ALLOWED": lambda user: not user.email.startswith("ada")}]
+)
+def test_create_refuses_a_user_pat_user_allowed_refuses(
+    app: Flask, cli: Callable[..., Result], user: Any, other_user: Any
+) -> None:
+    before = snapshot(app)
+    result = cli("create", "--user", str(user.id), "--name", "ci")
+    assert_refused(result, "PAT_USER_ALLOWED", before, snapshot(app))
+    assert "no token was created" in result.stderr
+    # Someone it lets through still gets one.
+    assert cli("create", "--user", str(other_user.id), "--name", "ci").exit_code == 0
+
+
+def test_create_refuses_an_inactive_user(
+    app: Flask, db: SQLAlchemy, cli: Callable[..., Result], user: Any, User: Any
+) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == user.id).values(active=False))
+        db.session.commit()
+    before = snapshot(app)
+    result = cli("create", "--user", str(user.id), "--name", "ci")
+    assert_refused(result, "not active", before, snapshot(app))
+
+
 @pytest.mark.parametrize("app_config", [{"PAT_MAX_TOKENS_PER_USER": 2}])
 def test_create_refuses_past_the_limit(
     app: Flask, cli: Callable[..., Result], user: Any, make_token: Any

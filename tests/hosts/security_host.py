@@ -51,7 +51,7 @@ def api_notes() -> Any:
     return {"user": current_user.email, "notes": []}
 
 
-def create_app(database_url: str) -> Flask:
+def create_app(database_url: str, **config: Any) -> Flask:
     app = Flask(__name__)
     app.config.update(
         TESTING=True,
@@ -62,6 +62,7 @@ def create_app(database_url: str) -> Flask:
         SECURITY_PASSWORD_HASH="plaintext",
         PAT_SCOPES={"notes:read": "Read notes"},
     )
+    app.config.update(config)
     db.init_app(app)
     security.init_app(app, user_datastore)
     pat.init_app(app, db=db, user_model=User)

@@ -188,3 +188,27 @@ def test_a_tree_of_100000_files_is_scanned_in_seconds(tmp_path: Path) -> None:
     print(f"\n100,000 files (and a 64 MiB binary) scanned in {elapsed:.2f} s")
     assert sorted(f.token for f in findings) == sorted(planted)
     assert elapsed < 30
+
+
+def test_control_characters_in_paths_are_printed_escaped(app: Flask, tmp_path: Path) -> None:
+    """A scanned tree cannot drive the operator's terminal: an OSC sequence that would set
+    its title, a bell, a newline and bytes that are no text in a file name reach the
+    output escaped, in the CLI and in the app-less command."""
+    token = tokens.generate("pat")
+    name = b"\x1b]0;owned\x07\nfake.py:1: pat_...abcd\x9b2J\xff.txt"
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), name), "w") as handle:
+        handle.write(f"TOKEN = {token}\n")
+    expected = (
+        f"{folder}/\\x1b]0;owned\\x07\\nfake.py:1: pat_...abcd\\x9b2J\\xff.txt:1: {masked(token)}"
+    )
+    result = run_scan(app, str(folder))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [expected]
+    command = [sys.executable, "-m", "flask_pat.leaks.scan", str(folder)]
+    done = subprocess.run(command, capture_output=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout.decode("ascii").splitlines() == [expected]
+    for control in (b"\x1b", b"\x07", b"\x9b"):
+        assert control not in done.stdout

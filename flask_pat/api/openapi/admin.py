@@ -7,7 +7,7 @@ from typing import Any
 from apispec import APISpec
 
 from .. import schemas
-from .common import CSRF, TOKEN_ID, content, error, operation
+from .common import CSRF, REVOKED, TOKEN_ID, content, error, operation
 
 
 def add_paths(spec: APISpec, base: str) -> None:
@@ -48,6 +48,26 @@ def add_paths(spec: APISpec, base: str) -> None:
             "post": operation(
                 "Revoke any user's token (administrators); its owner cannot restore it",
                 {"200": content("AdminToken", "The token"), **not_found, **forbidden},
+                parameters=[CSRF],
+                **admin,
+            )
+        },
+    )
+    spec.path(
+        f"{base}/admin/users/{{user}}/revoke-all",
+        parameters=[
+            {
+                "name": "user",
+                "in": "path",
+                "required": True,
+                "description": "The user's primary key",
+                "schema": {"type": "string"},
+            }
+        ],
+        operations={
+            "post": operation(
+                "Revoke every live token of a user (administrators); the owner cannot restore them",
+                {"200": REVOKED, "404": error("No such user"), **invalid, **forbidden},
                 parameters=[CSRF],
                 **admin,
             )

@@ -47,3 +47,18 @@ ERRORS = {
 
 def operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
+
+
+#: The answer of the revoke-all routes.
+REVOKED = {
+    "description": "How many tokens were revoked now",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"revoked": {"type": "integer", "minimum": 0}},
+                "required": ["revoked"],
+            }
+        }
+    },
+}

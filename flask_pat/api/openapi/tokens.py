@@ -5,7 +5,7 @@ from __future__ import annotations
 from apispec import APISpec
 
 from .. import schemas
-from .common import CSRF, FORMAT, TOKEN_ID, content, error, operation
+from .common import CSRF, FORMAT, REVOKED, TOKEN_ID, content, error, operation
 
 
 def add_paths(spec: APISpec, base: str) -> None:
@@ -48,6 +48,17 @@ def add_paths(spec: APISpec, base: str) -> None:
         },
     )
 
+    spec.path(
+        f"{base}/tokens/revoke-all",
+        operations={
+            "post": operation(
+                "Revoke every live token of the signed-in user (session only)",
+                {"200": REVOKED},
+                parameters=[CSRF],
+                security=[{"session": []}],
+            )
+        },
+    )
     spec.path(
         f"{base}/tokens/self",
         operations={
@@ -111,7 +122,10 @@ def add_paths(spec: APISpec, base: str) -> None:
                     **secret,
                     **not_found,
                     "400": error("Not a JSON body"),
-                    "409": error("Revoked by an administrator, or a concurrent rotation won"),
+                    "409": error(
+                        "Revoked by an administrator or a user change (not_restorable), or a"
+                        " concurrent rotation won (conflict)"
+                    ),
                     "422": error("Invalid expiration"),
                 },
                 parameters=[CSRF],
