@@ -117,6 +117,12 @@ export const rowActions = {
     await this.load();
   },
 
+  async revokeAll() {
+    const { revoked } = await this.api.revokeAll();
+    this.announce(interpolate(ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", revoked), { count: formatNumber(revoked) }));
+    await this.load();
+  },
+
   confirmDelete(token) {
     const index = this.table.indexOf(token.id);
     this.deleteDialog.open(token, () => this.table.focusAction(token.id, "delete") || this.table.focusRow(index) || this.newButton.focus());

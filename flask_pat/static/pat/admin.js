@@ -9,6 +9,7 @@ import { gettext, interpolate, locale, ngettext } from "./i18n.js";
 import { drawIcon } from "./icons.js";
 import { actionButton } from "./table.js";
 import { applyTheme } from "./theme.js";
+import { userRevokeAll } from "./adminusers.js";
 
 const root = document.querySelector('[data-pat="admin-root"]');
 // Light or dark as PAT_THEME says, and as the host page looks around it (tokens.css).
@@ -233,6 +234,7 @@ async function load() {
   el.next.disabled = exact ? result.page >= result.pages : result.items.length < result.per_page;
   el.last.disabled = !exact || result.page >= result.pages;
   el.table.setAttribute("aria-busy", "false");
+  userActions.show(view.user);
 }
 
 function change(values, { replace = false } = {}) {
@@ -313,7 +315,8 @@ function askRevoke(token, button) {
     gettext("%(name)s of %(user)s stops working at once. Its owner cannot restore it, only rotate or delete it."),
     { name: token.name, user: token.user_label },
   );
-  revokeModal.open(button, revokeConfirm);
+  // Destructive: opens on Cancel.
+  revokeModal.open(button, part(revokeDialog, "dismiss"));
 }
 
 // -- history ---------------------------------------------------------------------------------
@@ -322,6 +325,15 @@ function askRevoke(token, button) {
 const history = new HistoryDialog(part(root, "history-dialog"), {
   load: (token, page) => api.send("GET", "/admin/events", { query: { token: token.id, page, per_page: 10 } }),
   describe: (token) => interpolate(gettext("%(name)s of %(user)s"), { name: `${token.name} · ...${token.last4}`, user: token.user_label }),
+});
+
+const userActions = userRevokeAll(root, {
+  api,
+  onDone: async (message) => {
+    el.message.textContent = message;
+    await load();
+  },
+  onError: (error) => showAlert(error.message),
 });
 
 el.rows.addEventListener("click", (event) => {

@@ -21,6 +21,7 @@ import { TokenTable } from "./table.js";
 import { applyTheme } from "./theme.js";
 import { Toast } from "./toast.js";
 import { readView, recall, remember, saveView, takePrefill } from "./urlstate.js";
+import { RevokeAllDialog } from "./revokeall.js";
 
 const SEARCH_DELAY_MS = 200;
 const REFRESH_MS = 30_000;
@@ -107,6 +108,9 @@ class TokensPage {
       onSave: (token, changes) => this.saveEdit(token, changes),
     });
     this.rotateExpiration = part(root, "rotate-expiration");
+    this.revokeAllButton = part(root, "revoke-all");
+    this.revokeAllDialog = new RevokeAllDialog(part(root, "revoke-all-dialog"), { onConfirm: () => this.revokeAll() });
+    this.revokeAllButton.addEventListener("click", () => this.revokeAllDialog.open(this.revokeAllButton));
     this.deleteDialog = new DeleteDialog(part(root, "delete-dialog"), {
       onConfirm: (token) => this.deleteToken(token),
     });
@@ -182,7 +186,7 @@ class TokensPage {
     this.table.fitTo(this.card, 140);
     this.form.configure(meta);
     this.preview.configure(this.formats);
-    this.newButton.disabled = false;
+    this.newButton.disabled = this.revokeAllButton.disabled = false;
     this.showView();
     const prefill = takePrefill();
     saveView(this.state, DEFAULT_VIEW, { replace: true });
@@ -367,10 +371,10 @@ class TokensPage {
     if (this.ended) return;
     this.ended = true;
     // Keep the once-only secret on screen if it is showing; close everything else.
-    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog, this.editDialog]) {
+    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog, this.editDialog, this.revokeAllDialog]) {
       dialog.modal.close();
     }
-    this.newButton.disabled = true;
+    this.newButton.disabled = this.revokeAllButton.disabled = true;
     this.showAlert(
       gettext("Your session has ended, so this page can no longer manage your tokens."),
       { label: gettext("Sign in again"), href: window.location.href },
