@@ -86,6 +86,8 @@ NARROW_STATES = {
     "table after revoke, with the notification",
     "preview panel",
     "history dialog",
+    "edit dialog with an error",
+    "revoke all confirmation",
 }
 
 
@@ -176,6 +178,20 @@ def walk_every_state(page: Any, live: LiveApp, audit: Audit) -> None:
     expect(history.get_by_role("table")).to_be_visible()
     audit.check("history dialog")
     history.get_by_role("button", name="Close history").click()
+
+    row(page, "CI deploy").get_by_role("button", name="Edit CI deploy").click()
+    edit = page.get_by_role("dialog", name="Edit token")
+    edit.get_by_label("New name").fill("Lapsed")
+    edit.get_by_role("button", name="Save").click()
+    expect(edit.get_by_label("New name")).to_have_attribute("aria-invalid", "true")
+    audit.check("edit dialog with an error")
+    edit.get_by_role("button", name="Cancel editing").click()
+
+    page.get_by_role("button", name="Revoke all", exact=True).click()
+    revoke_all = page.get_by_role("dialog", name="Revoke all your tokens?")
+    revoke_all.get_by_role("textbox").fill("revoke")
+    audit.check("revoke all confirmation")
+    revoke_all.get_by_role("button", name="Cancel revoking all").click()
 
     page.get_by_placeholder("Search tokens...").fill("nothing like it")
     expect(page.get_by_role("button", name="Show all tokens")).to_be_visible()

@@ -347,7 +347,13 @@ def test_every_control_has_a_name_of_its_own(page: Any, live: LiveApp) -> None:
     assert repeated(names, lambda name: False) == []
     assert "Revoke Demo laptop (demo@example.com)" in names
     assert "History of Demo laptop (sam@example.com)" in names
-    for name in ("Cancel revocation", "Revoke", "Close history", "Search tokens", "User ID"):
+    for name in (
+        "Cancel revocation",
+        "Revoke",
+        "Close history",
+        "Search tokens and their owners",
+        "User ID",
+    ):
         assert name in names, name
     cancel = page.get_by_role("dialog", name="Revoke token?").get_by_role("button", name="Cancel")
     expect(cancel).to_have_text("Cancel")

@@ -183,7 +183,7 @@ class TokensPage {
     this.table.countColumns();
     // The Actions column is as wide as the most buttons a row can have, so it never jumps.
     this.table.parts.table.style.setProperty("--pat-action-count", String(mostActions(this.formats)));
-    this.table.fitTo(this.card, 140);
+    this.table.fitTo(this.card, 130);
     this.form.configure(meta);
     this.preview.configure(this.formats);
     this.newButton.disabled = this.revokeAllButton.disabled = false;
