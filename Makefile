@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-lowest lint docs bench fuzz mutate clean translations check-translations
+.PHONY: demo test test-lowest lint docs bench fuzz mutate clean translations check-translations screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ translations: $(VENV)/.installed-test
 	$(BIN)/pybabel update -i $(POT) -d flask_pat/translations -D flask_pat \
 		--ignore-obsolete --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile --statistics -d flask_pat/translations -D flask_pat
+
+## Refresh the docs' screenshots (docs/img/) from the example app in Chromium.
+screenshots: $(VENV)/.installed-test
+	PAT_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_screenshots.py tests/browser/test_i18n.py \
+		tests/browser/test_admin.py -p no:cacheprovider -q
 
 ## Fail when a catalogue is out of step with the code (also part of make test).
 check-translations: $(VENV)/.installed-test

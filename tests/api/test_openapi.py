@@ -81,6 +81,7 @@ def test_every_route_and_method_is_documented(app: Flask, document: dict[str, An
         (f"{API}/tokens/revoke-all", "post"),
         (f"{API}/tokens/self", "get"),
         (f"{API}/tokens/self/rotate", "post"),
+        (f"{API}/tokens/revoke-all", "post"),
         (f"{API}/tokens/{{token_id}}", "get"),
         (f"{API}/tokens/{{token_id}}", "patch"),
         (f"{API}/tokens/{{token_id}}", "delete"),

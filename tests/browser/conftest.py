@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask, request
+from flask_babel import Babel
 
 from .helpers import (
     CHROMIUM,
@@ -117,6 +119,28 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveApp]:
         yield live
         return
     with serve_example_app(tmp_path / "browser.db", **marker.kwargs) as live:
+        yield live
+
+
+def _with_babel(app: Flask) -> None:
+    def select_locale() -> str | None:
+        return request.accept_languages.best_match(["en", "de", "es", "fr"])
+
+    Babel(app, locale_selector=select_locale)
+
+
+def _host_with_babel(app: Flask) -> None:
+    from .test_host import add_host_layout
+
+    add_host_layout(app)
+    _with_babel(app)
+
+
+@pytest.fixture(scope="module")
+def babel_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """The example app with Flask-Babel inside a host layout (``<html lang="en">``)."""
+    db_path = tmp_path_factory.mktemp("babel_host") / "browser.db"
+    with serve_example_app(db_path, setup=_host_with_babel) as live:
         yield live
 
 

@@ -108,6 +108,9 @@ def test_delete_needs_the_name_typed(page: Any, live: LiveApp) -> None:
     expect(dialog).to_contain_text("Old Laptop")
     field = dialog.get_by_label("Confirmation")
     confirm = dialog.get_by_role("button", name="Delete")
+    # It opens on Cancel (a destructive dialog); the field is the next stop back.
+    expect(dialog.get_by_role("button", name="Cancel deletion")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
     expect(field).to_be_focused()
     expect(confirm).to_be_disabled()
 

@@ -222,13 +222,24 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     expect(form.get_by_label("Name", exact=True)).to_be_focused()
     page.keyboard.type("keyboard")
     page.keyboard.press("Tab")
+    expect(form.get_by_label("Description")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(form.get_by_label("Expiration period")).to_be_focused()
     page.keyboard.press("Tab")
     expect(form.get_by_label("Value", exact=True)).to_be_focused()
     page.keyboard.press("Control+A")
     page.keyboard.type("7")
+    # Then the presets (7 days pressed now) and the custom date, then the scopes.
     page.keyboard.press("Tab")
-    expect(form.get_by_label("notes:read")).to_be_focused()
+    seven = form.get_by_role("button", name="7 days")
+    expect(seven).to_be_focused()
+    expect(seven).to_have_attribute("aria-pressed", "true")
+    scope = form.get_by_label("notes:read")
+    for _press in range(8):
+        page.keyboard.press("Tab")
+        if scope.evaluate("(e) => e === document.activeElement"):
+            break
+    expect(scope).to_be_focused()
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
 
@@ -253,6 +264,9 @@ def test_keyboard_only_creation(signed_in: Any) -> None:
     created.get_by_role("button", name="Revoke").focus()
     page.keyboard.press("Enter")
     confirm = page.get_by_role("dialog", name="Revoke token?")
+    # A destructive dialog opens on Cancel; Tab reaches its Revoke button.
+    expect(confirm.get_by_role("button", name="Cancel revocation")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(confirm.get_by_role("button", name="Revoke", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(created.locator(SHOWN["status"])).to_have_text("Revoked")

@@ -177,7 +177,14 @@ def test_generated_dialog_without_integration_explains(signed_in: Any) -> None:
     form.get_by_role("button", name="Generate").click()
     dialog = page.get_by_role("dialog", name="Token Successfully Generated")
     expect(dialog.get_by_role("button", name="Download", exact=False)).to_have_count(0)
-    expect(dialog).to_contain_text("choose an Integration before generating")
+    expect(dialog).to_contain_text("Choose the integration for these settings")
+    # The choice it asks for is offered right there, and brings the downloads.
+    dialog.get_by_label("Integration for these settings").select_option(label="GPT-5 mini")
+    expect(dialog.get_by_role("button", name="Download VSCode settings")).to_be_visible()
+    expect(page.get_by_label("Integration", exact=True)).to_have_value(
+        page.get_by_label("Integration", exact=True).locator("option").nth(1).get_attribute("value")
+        or ""
+    )
 
 
 @pytest.mark.live_config(PAT_INTEGRATIONS=[], PAT_PROJECTS=None, PAT_SCOPES={})

@@ -50,11 +50,11 @@ def test_no_csp_violation_anywhere(page: Any, live: LiveApp, problems: PageProbl
     assert problems.csp == []
 
     # The detector works: an inline script is refused and reported.
-    page.evaluate(
-        "() => { const s = document.createElement('script');"
-        " s.textContent = 'window.inlineRan = true'; document.body.append(s); }"
-    )
-    page.wait_for_timeout(200)
+    with page.expect_console_message(lambda message: "CSP violation" in message.text):
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.inlineRan = true'; document.body.append(s); }"
+        )
     assert page.evaluate("window.inlineRan") is None
     assert problems.csp, "the inline script was not reported as a CSP violation"
     problems.clear()

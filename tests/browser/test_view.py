@@ -181,13 +181,14 @@ def test_row_buttons_name_their_action_and_token(page: Any, live: LiveApp) -> No
     open_tokens_page(page)
     page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
     ci = row(page, "CI deploy").get_by_role("button")
-    expect(ci).to_have_count(7)
+    expect(ci).to_have_count(8)
     labels = [button.get_attribute("aria-label") for button in ci.all()]
     assert labels == [
         "Preview settings for CI deploy",
         "Download VSCode settings for CI deploy",
         "Download JetBrains settings for CI deploy",
         "Revoke CI deploy",
+        "Edit CI deploy",
         "Rotate CI deploy",
         "History of CI deploy",
         "Delete CI deploy",
@@ -381,7 +382,7 @@ def test_no_ide_formats_no_preview(page: Any, live: LiveApp) -> None:
     open_tokens_page(page)
     page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
     buttons = row(page, "CI deploy").get_by_role("button")
-    expect(buttons).to_have_count(4)
+    expect(buttons).to_have_count(5)
     expect(row(page, "CI deploy").get_by_role("button", name="Preview")).to_have_count(0)
     expect(row(page, "CI deploy").get_by_role("button", name="Download")).to_have_count(0)
     expect(page.get_by_text("Choose an Integration to download")).to_have_count(0)

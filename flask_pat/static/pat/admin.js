@@ -6,7 +6,10 @@ import { Modal } from "./dialogs.js";
 import { debounce, h, part } from "./dom.js";
 import { HistoryDialog } from "./history.js";
 import { gettext, interpolate, locale, ngettext } from "./i18n.js";
+import { drawIcon } from "./icons.js";
+import { actionButton } from "./table.js";
 import { applyTheme } from "./theme.js";
+import { userRevokeAll } from "./adminusers.js";
 
 const root = document.querySelector('[data-pat="admin-root"]');
 // Light or dark as PAT_THEME says, and as the host page looks around it (tokens.css).
@@ -88,7 +91,8 @@ function showView() {
     const active = button.dataset.sortKey === key;
     if (active) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
-    button.querySelector(".pat-admin-sort-mark").textContent = active ? (descending ? "▼" : "▲") : "";
+    drawIcon(button.querySelector(".pat-sort-icon"), active ? (descending ? "sortDown" : "sortUp") : "sortNone");
+    button.classList.toggle("pat-sort-active", active);
   }
 }
 
@@ -149,25 +153,10 @@ function row(token) {
   );
   // Two users may name their tokens alike: a row's buttons name the owner too.
   const whose = { name: token.name, user: token.user_label };
-  const actions = [
-    h("button", {
-      type: "button",
-      class: "pat-button",
-      dataset: { action: "history" },
-      "aria-label": interpolate(gettext("History of %(name)s (%(user)s)"), whose),
-      text: gettext("History"),
-    }),
-  ];
+  // Icon buttons as on the tokens page, their label shown on hover and focus.
+  const actions = [actionButton("history", gettext("History"), interpolate(gettext("History of %(name)s (%(user)s)"), whose), "history")];
   if (token.status !== "revoked") {
-    actions.unshift(
-      h("button", {
-        type: "button",
-        class: "pat-button",
-        dataset: { action: "revoke" },
-        "aria-label": interpolate(gettext("Revoke %(name)s (%(user)s)"), whose),
-        text: gettext("Revoke"),
-      }),
-    );
+    actions.unshift(actionButton("revoke", gettext("Revoke"), interpolate(gettext("Revoke %(name)s (%(user)s)"), whose), "revoke"));
   }
   return h(
     "tr",
@@ -232,14 +221,20 @@ async function load() {
   el.rows.replaceChildren(...(items.length ? items.map(row) : [placeholder(gettext("No tokens match."))]));
   const first = result.total === 0 ? 0 : (result.page - 1) * result.per_page + 1;
   const last = Math.min(result.total, result.page * result.per_page);
+  // Past 10,000 matches the server stops counting: the total is a bound ("10,000+"), and
+  // there is no known last page.
+  const exact = result.total_exact !== false;
+  const number = new Intl.NumberFormat(locale()).format(result.total);
   el.range.textContent = interpolate(ngettext("%(first)s–%(last)s of %(total)s token", "%(first)s–%(last)s of %(total)s tokens", result.total), {
     first,
     last,
-    total: result.total,
+    total: exact ? number : `${number}+`,
   });
   el.first.disabled = el.prev.disabled = result.page <= 1;
-  el.next.disabled = el.last.disabled = result.page >= result.pages;
+  el.next.disabled = exact ? result.page >= result.pages : result.items.length < result.per_page;
+  el.last.disabled = !exact || result.page >= result.pages;
   el.table.setAttribute("aria-busy", "false");
+  userActions.show(view.user);
 }
 
 function change(values, { replace = false } = {}) {
@@ -320,7 +315,8 @@ function askRevoke(token, button) {
     gettext("%(name)s of %(user)s stops working at once. Its owner cannot restore it, only rotate or delete it."),
     { name: token.name, user: token.user_label },
   );
-  revokeModal.open(button, revokeConfirm);
+  // Destructive: opens on Cancel.
+  revokeModal.open(button, part(revokeDialog, "dismiss"));
 }
 
 // -- history ---------------------------------------------------------------------------------
@@ -329,6 +325,15 @@ function askRevoke(token, button) {
 const history = new HistoryDialog(part(root, "history-dialog"), {
   load: (token, page) => api.send("GET", "/admin/events", { query: { token: token.id, page, per_page: 10 } }),
   describe: (token) => interpolate(gettext("%(name)s of %(user)s"), { name: `${token.name} · ...${token.last4}`, user: token.user_label }),
+});
+
+const userActions = userRevokeAll(root, {
+  api,
+  onDone: async (message) => {
+    el.message.textContent = message;
+    await load();
+  },
+  onError: (error) => showAlert(error.message),
 });
 
 el.rows.addEventListener("click", (event) => {

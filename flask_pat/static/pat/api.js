@@ -49,8 +49,19 @@ export class Api {
     return this.send("POST", `/tokens/${id}/restore`);
   }
 
-  rotate(id) {
-    return this.send("POST", `/tokens/${id}/rotate`);
+  /** Rotate token `id`; `expiration` ({unit, value}) gives it a new lifetime, else its own. */
+  rotate(id, expiration = null) {
+    return this.send("POST", `/tokens/${id}/rotate`, expiration ? { body: { expiration } } : {});
+  }
+
+  /** Change a token's name and/or description. */
+  edit(id, changes) {
+    return this.send("PATCH", `/tokens/${id}`, { body: changes });
+  }
+
+  /** Revoke every live token of the signed-in user: {revoked: n}. */
+  revokeAll() {
+    return this.send("POST", "/tokens/revoke-all");
   }
 
   remove(id) {
@@ -103,6 +114,10 @@ export class Api {
       return this.send(method, path, { query, body, signal, text }, true);
     }
     if (error.status === 401) this.onSessionEnded(error);
+    if (error.code === "fresh_login_required" && /^https?:$/.test(new URL(error.refreshUrl || "", window.location.href).protocol)) {
+      // PAT_REQUIRE_FRESH_LOGIN: through the host's refresh_view, then back to this page.
+      window.location.assign(new URL(error.refreshUrl, window.location.href).href);
+    }
     throw error;
   }
 }
@@ -116,7 +131,9 @@ async function readError(response) {
   }
   const error = payload && payload.error;
   if (error && typeof error.message === "string") {
-    return new ApiError(response.status, error.code || "error", error.message, error.fields);
+    const found = new ApiError(response.status, error.code || "error", error.message, error.fields);
+    if (typeof error.refresh_url === "string") found.refreshUrl = error.refresh_url;
+    return found;
   }
   if (response.status === 401) {
     return new ApiError(401, "unauthorized", gettext("Your session has ended."));

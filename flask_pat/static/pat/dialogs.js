@@ -94,7 +94,8 @@ export class ConfirmDialog {
       this.settle(true);
       this.modal.close();
     });
-    this.confirmButton = dialog.querySelector('button[type="submit"]');
+    // Destructive: open on Cancel, so a second Enter does not confirm what the first opened.
+    this.cancelButton = part(dialog, "dismiss");
   }
 
   ask(name, returnFocus) {
@@ -102,7 +103,7 @@ export class ConfirmDialog {
     this.nameSlot.textContent = name;
     return new Promise((resolve) => {
       this.resolve = resolve;
-      this.modal.open(returnFocus, this.confirmButton);
+      this.modal.open(returnFocus, this.cancelButton);
     });
   }
 
@@ -128,6 +129,7 @@ export class DeleteDialog {
     this.input = part(dialog, "delete-input");
     this.button = part(dialog, "delete-confirm");
     this.error = part(dialog, "delete-error");
+    this.caseHint = part(dialog, "delete-case");
     this.names = [part(dialog, "delete-name"), part(dialog, "delete-name-again")];
     this.input.addEventListener("input", () => this.update());
     part(dialog, "delete-form").addEventListener("submit", (event) => {
@@ -140,7 +142,7 @@ export class DeleteDialog {
     this.reset();
     this.token = token;
     for (const slot of this.names) slot.textContent = token.name;
-    this.modal.open(returnFocus, this.input);
+    this.modal.open(returnFocus, part(this.modal.dialog, "dismiss"));
   }
 
   matches() {
@@ -149,6 +151,9 @@ export class DeleteDialog {
 
   update() {
     this.button.disabled = !this.matches() || this.busy;
+    // Say why Delete stays off when only the case differs ("ci deploy" for "CI deploy").
+    const caseOnly = this.token !== null && !this.matches() && this.input.value.toLowerCase() === this.token.name.toLowerCase();
+    this.caseHint.hidden = !caseOnly;
   }
 
   async confirm() {

@@ -4,11 +4,12 @@ import { h, part, setOptions } from "./dom.js";
 import { Modal } from "./dialogs.js";
 import { expiresAfter, formatDateTime, formatNumber, projectLabel, unitLabel } from "./format.js";
 import { gettext, interpolate } from "./i18n.js";
+import { ExpiryPresets } from "./presets.js";
 
 const MAX_NAME = 100;
 
 // API field names -> the field (data-error-for) that shows their errors.
-const ERROR_SLOTS = { name: "name", expiration: "expiration", scopes: "scopes", project_id: "project_id" };
+const ERROR_SLOTS = { name: "name", description: "description", expiration: "expiration", scopes: "scopes", project_id: "project_id" };
 
 export class TokenForm {
   /** `onCreated(result, returnFocus)` receives the API's {token, secret}. */
@@ -22,6 +23,7 @@ export class TokenForm {
     this.unit = this.form.elements.unit;
     this.value = this.form.elements.value;
     this.project = this.form.elements.project_id;
+    this.description = this.form.elements.description || null;
     this.valueField = part(dialog, "value-field");
     this.preview = part(dialog, "expires-preview");
     this.scopesField = part(dialog, "scopes-field");
@@ -29,6 +31,18 @@ export class TokenForm {
     this.projectField = part(dialog, "form-project-field");
     this.formError = part(dialog, "form-error");
     this.submitButton = part(dialog, "generate");
+    this.presets = new ExpiryPresets(
+      { box: part(dialog, "presets"), buttons: part(dialog, "preset-buttons"), date: part(dialog, "custom-date") },
+      {
+        now: () => this.clock.now(),
+        choose: (unit, value, options) => {
+          this.unit.value = unit;
+          this.value.value = String(value);
+          this.clearError("expiration");
+          this.showExpiry(options);
+        },
+      },
+    );
     part(dialog, "cancel").addEventListener("click", () => this.modal.close());
     this.unit.addEventListener("change", () => {
       // An error about the value means nothing once there is no value.
@@ -49,6 +63,7 @@ export class TokenForm {
     // Where a maximum lifetime is set the API refuses "never"; do not offer it.
     const units = meta.expiration_units.filter((unit) => unit !== "never" || meta.max_lifetime_seconds == null);
     setOptions(this.unit, units.map((unit) => [unit, unitLabel(unit)]));
+    this.presets.configure(units, meta.max_lifetime_seconds);
 
     const scopes = meta.scopes || [];
     this.scopesField.hidden = scopes.length === 0;
@@ -72,9 +87,17 @@ export class TokenForm {
     this.reset();
   }
 
-  open(returnFocus, projectId = "") {
+  /** Open the form; `prefill` ({name, description, scopes}) fills it in (from the page's URL). */
+  open(returnFocus, projectId = "", prefill = null) {
     this.reset();
     if (projectId !== "") this.project.value = String(projectId);
+    if (prefill) {
+      this.name.value = prefill.name.slice(0, 1000);
+      if (this.description) this.description.value = prefill.description;
+      // Only scopes the host declares; others are left out, never invented.
+      for (const box of this.scopes.querySelectorAll('input[type="checkbox"]')) box.checked = prefill.scopes.includes(box.value);
+      this.checkName();
+    }
     this.modal.open(returnFocus, this.name);
   }
 
@@ -89,7 +112,8 @@ export class TokenForm {
     this.showExpiry();
   }
 
-  showExpiry() {
+  showExpiry(options = {}) {
+    this.presets.show(this.unit.value, Number(this.value.value), options);
     const never = this.unit.value === "never";
     this.valueField.hidden = never;
     if (never) {
@@ -150,6 +174,7 @@ export class TokenForm {
     const number = Number(raw);
     const body = {
       name: this.name.value,
+      description: this.description ? this.description.value : "",
       // A value that is not a whole number goes as typed: the API says what is wrong with it.
       expiration: { unit, value: unit === "never" ? null : raw === "" ? null : Number.isInteger(number) ? number : raw },
     };
@@ -200,6 +225,8 @@ export class TokenForm {
       const slot = key && this.form.querySelector(`[data-error-for="${key}"]`);
       if (!slot || slot.closest("[hidden]")) continue;
       slot.textContent = [].concat(messages).join(" ");
+      // No "Expires on" date beside the error that refuses it.
+      if (key === "expiration") this.preview.textContent = "";
       const control = this.controlFor(key);
       control.setAttribute("aria-invalid", "true");
       first = first || control;
@@ -216,6 +243,7 @@ export class TokenForm {
     if (key === "expiration") return this.unit.value === "never" ? this.unit : this.value;
     if (key === "scopes") return this.scopes.querySelector("input") || this.name;
     if (key === "project_id") return this.project;
+    if (key === "description") return this.description;
     return this.name;
   }
 

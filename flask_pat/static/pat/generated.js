@@ -3,8 +3,8 @@
 // secret off the page. IDE settings downloaded from here carry the full token, filled in
 // by the browser.
 
-import { h, part } from "./dom.js";
-import { icon } from "./icons.js";
+import { h, part, setOptions } from "./dom.js";
+import { formatIcon, icon } from "./icons.js";
 import { gettext, interpolate } from "./i18n.js";
 import { Modal } from "./dialogs.js";
 import { copyText, downloadText } from "./clipboard.js";
@@ -26,9 +26,11 @@ export class GeneratedDialog {
    * `downloads(token)` tells whether IDE settings can be offered for the token:
    * `{ formats, query }` when they can, `{ hint }` when they cannot.
    */
-  constructor(dialog, { api, downloads }) {
+  constructor(dialog, { api, downloads, integrations = () => [], chooseIntegration = () => {} }) {
     this.api = api;
     this.downloads = downloads;
+    this.integrations = integrations;
+    this.chooseIntegration = chooseIntegration;
     this.modal = new Modal(dialog, {
       onClose: () => this.forget(),
       onEscape: () => {
@@ -45,6 +47,14 @@ export class GeneratedDialog {
     this.downloadButtons = part(dialog, "generated-download-buttons");
     this.downloadHint = part(dialog, "generated-download-hint");
     this.closeButton = part(dialog, "dismiss");
+    // Where the host has integrations, the choice the downloads need is offered right here.
+    this.integrationField = part(dialog, "generated-integration-field");
+    this.integrationSelect = part(dialog, "generated-integration");
+    this.integrationSelect.addEventListener("change", () => {
+      if (!this.integrationSelect.value || !this.token) return;
+      this.chooseIntegration(this.integrationSelect.value);
+      this.offerDownloads();
+    });
     this.copyButton.addEventListener("click", () => this.copy());
     this.secretField.addEventListener("focus", () => this.secretField.select());
     this.downloadButtons.addEventListener("click", (event) => {
@@ -62,7 +72,21 @@ export class GeneratedDialog {
     this.secret = secret;
     this.name.textContent = token.name;
     this.secretField.value = secret;
-    const offer = this.downloads(token);
+    const integrations = this.integrations();
+    this.integrationField.hidden = integrations.length === 0;
+    const offered = this.downloads(token);
+    setOptions(
+      this.integrationSelect,
+      [["", gettext("Choose an integration")], ...integrations.map((i) => [i.uid, i.name])],
+      offered.query?.integration || "",
+    );
+    this.offerDownloads();
+    this.modal.open(returnFocus, this.copyButton);
+  }
+
+  /** The download buttons for the token shown, or the hint saying why there are none. */
+  offerDownloads() {
+    const offer = this.downloads(this.token);
     this.query = offer.query;
     this.formats = offer.formats || [];
     this.downloadBox.hidden = this.formats.length === 0;
@@ -77,14 +101,13 @@ export class GeneratedDialog {
             "aria-label": interpolate(gettext("Download %(format)s settings"), { format: format.label }),
             dataset: { format: format.id },
           },
-          icon("download"),
+          icon(formatIcon(format.id)),
           interpolate(gettext("%(format)s settings"), { format: format.label }),
         ),
       ),
     );
     this.downloadHint.textContent = offer.hint || "";
     this.downloadHint.hidden = !offer.hint;
-    this.modal.open(returnFocus, this.copyButton);
   }
 
   async copy() {

@@ -66,6 +66,8 @@ export class HistoryDialog {
     this.describe = describe;
     this.now = now;
     this.modal = new Modal(dialog, { onClose: () => this.clear() });
+    // On a phone each event is a card, its cells labelled with their column's heading.
+    this.labels = [...dialog.querySelectorAll("thead th")].map((th) => th.textContent.trim());
     this.tokenLine = part(dialog, "history-token");
     this.error = part(dialog, "history-error");
     this.empty = part(dialog, "history-empty");
@@ -122,13 +124,14 @@ export class HistoryDialog {
   }
 
   row(event) {
+    const cell = (index, ...content) => h("td", { role: "cell", "data-label": this.labels[index] || "" }, ...content);
     return h(
       "tr",
-      {},
-      h("td", {}, h("span", { text: eventLabel(event.event) }), eventDetail(event)),
-      h("td", {}, withExactTime(ago(event.at, this.now()), event.at)),
-      h("td", { text: actorLabel(event.actor) }),
-      h("td", {}, event.ip ? h("code", { class: "pat-ip-code", text: event.ip }) : h("span", { class: "pat-muted", text: "—" })),
+      { role: "row" },
+      cell(0, h("span", { text: eventLabel(event.event) }), eventDetail(event)),
+      cell(1, withExactTime(ago(event.at, this.now()), event.at)),
+      cell(2, h("span", { text: actorLabel(event.actor) })),
+      cell(3, event.ip ? h("code", { class: "pat-ip-code", text: event.ip }) : h("span", { class: "pat-muted", text: "—" })),
     );
   }
 

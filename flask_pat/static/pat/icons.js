@@ -19,10 +19,20 @@ const PATHS = {
   key: ["M7.5 11a4.5 4.5 0 1 0 0 9a4.5 4.5 0 1 0 0-9", "M10.7 12.3L20 3", "M15 8l3 3", "M18 5l2 2"],
   history: ["M3 12a9 9 0 1 0 3-6.7L3 8", "M3 3v5h5", "M12 7v5l3 3"],
   x: ["M6 6l12 12", "M18 6L6 18"],
+  pencil: ["M4 20h4L19 9l-4-4L4 16z", "M13.5 6.5l4 4"],
   sortNone: ["M8 9l4-4 4 4", "M8 15l4 4 4-4"],
   sortUp: ["M12 19V5", "M6 11l6-6 6 6"],
   sortDown: ["M12 5v14", "M6 13l6 6 6-6"],
+  // IDE settings: code brackets for VSCode, a framed square for JetBrains, each with the
+  // download arrow, so the two buttons of a row tell apart without their labels.
+  vscode: ["M7 7l-5 5 5 5", "M17 7l5 5-5 5", "M12 5v11", "M9 13l3 3 3-3"],
+  jetbrains: ["M4 4h16v16H4z", "M8 16.5h5", "M12 7v6", "M9.5 10.5l2.5 2.5 2.5-2.5"],
 };
+
+/** The icon of an IDE settings format (the download arrow for one without its own). */
+export function formatIcon(formatId) {
+  return ["vscode", "jetbrains"].includes(formatId) ? formatId : "download";
+}
 
 /** Fill an existing <svg> with the icon `name`. */
 export function drawIcon(svg, name) {

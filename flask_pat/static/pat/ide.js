@@ -30,7 +30,7 @@ export class IdeChoices {
   offer(token, state) {
     if (this.formats.length === 0) return { hint: "" };
     if (this.needsIntegration(state)) {
-      return { hint: gettext("To download IDE settings with this token filled in, choose an Integration before generating it.") };
+      return { hint: gettext("Choose the integration for these settings to download them with this token filled in.") };
     }
     const query = this.query(token, state);
     if (this.projectById(query.project)?.public) {

@@ -2,6 +2,7 @@
 // "<action> <token name>" (SPEC section 8).
 
 import { h } from "./dom.js";
+import { formatIcon } from "./icons.js";
 import { gettext, interpolate } from "./i18n.js";
 import {
   actionButton,
@@ -26,15 +27,16 @@ export function rowActions(token, { formats, canDownload }) {
     buttons.push(actionButton("preview", gettext("Preview"), say(gettext("Preview settings for %(name)s")), "eye"));
     if (canDownload(token)) {
       for (const format of formats) {
-        buttons.push(
-          actionButton(
-            "download",
-            format.label,
-            interpolate(gettext("Download %(format)s settings for %(name)s"), { format: format.label, name }),
-            "download",
-            { format: format.id },
-          ),
+        const button = actionButton(
+          "download",
+          format.label,
+          interpolate(gettext("Download %(format)s settings for %(name)s"), { format: format.label, name }),
+          formatIcon(format.id),
+          { format: format.id },
         );
+        // Said before the download, not after: the file holds the masked token.
+        button.setAttribute("aria-describedby", maskedNoteId(token));
+        buttons.push(button);
       }
     }
   }
@@ -45,6 +47,7 @@ export function rowActions(token, { formats, canDownload }) {
     buttons.push(actionButton("restore", gettext("Restore"), say(gettext("Restore %(name)s")), "restore"));
   }
   buttons.push(
+    actionButton("edit", gettext("Edit"), say(gettext("Edit %(name)s")), "pencil"),
     actionButton("rotate", gettext("Rotate"), say(gettext("Rotate %(name)s")), "rotate"),
     actionButton("history", gettext("History"), say(gettext("History of %(name)s")), "history"),
     actionButton("delete", gettext("Delete"), say(gettext("Delete %(name)s")), "trash"),
@@ -52,9 +55,13 @@ export function rowActions(token, { formats, canDownload }) {
   return buttons;
 }
 
+function maskedNoteId(token) {
+  return `pat-masked-${token.id}`;
+}
+
 /** The most buttons a row can have: the Actions column is that wide, so it never jumps. */
 export function mostActions(formats) {
-  return (formats.length ? 1 + formats.length : 0) + 4;
+  return (formats.length ? 1 + formats.length : 0) + 5;
 }
 
 /** The cells of a token's row; `view` has `now`, `warningMs`, `hasScopes` and what rowActions needs. */
@@ -67,7 +74,18 @@ export function tokenCells(token, view) {
     expirationCell(token, view),
     lastUsedCell(token, view),
     statusCell(token),
-    h("td", { class: "pat-cell-actions", role: "cell" }, h("div", { class: "pat-action-list" }, rowActions(token, view))),
+    h(
+      "td",
+      { class: "pat-cell-actions", role: "cell" },
+      h("div", { class: "pat-action-list" }, rowActions(token, view)),
+      view.formats.length && view.canDownload(token)
+        ? h("span", {
+            id: maskedNoteId(token),
+            class: "pat-visually-hidden",
+            text: interpolate(gettext("The file holds the token masked as ...%(last4)s."), { last4: token.last4 }),
+          })
+        : null,
+    ),
   ];
 }
 

@@ -35,7 +35,14 @@ export function cell(className, label, ...content) {
 }
 
 export function nameCell(token) {
-  return h("th", { scope: "row", class: "pat-cell-name", role: "rowheader" }, h("span", { class: "pat-token-name", text: token.name }));
+  return h(
+    "th",
+    { scope: "row", class: "pat-cell-name", role: "rowheader" },
+    h("span", { class: "pat-token-name", text: token.name }),
+    // The description under the name; not part of the row's name for assistive technology
+    // (the row header names the token), but read with the row.
+    token.description ? h("span", { class: "pat-token-description", "aria-hidden": "true", text: token.description }) : null,
+  );
 }
 
 export function valueCell(token) {

@@ -41,7 +41,16 @@ export class Toast {
     const hadFocus = this.box.contains(document.activeElement);
     this.box.hidden = true;
     this.text.textContent = "";
-    if (hadFocus) this.home.querySelector('[data-pat="new"]')?.focus();
+    if (!hadFocus) return;
+    // Inside a dialog, focus stays in it (the rest of the page is inert): on its first
+    // control, as when it opened.
+    const dialog = this.box.closest("dialog[open]");
+    const target = dialog
+      ? [...dialog.querySelectorAll("button")].find(
+          (e) => !this.box.contains(e) && !e.disabled && !e.closest("[hidden]"),
+        )
+      : this.home.querySelector('[data-pat="new"]');
+    target?.focus();
   }
 
   moveTo(parent) {

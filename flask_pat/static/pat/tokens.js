@@ -2,14 +2,15 @@
 // (search, status, sort, page, rows per page, project) in the URL. Everything is drawn from
 // GET /meta and GET /tokens.
 
+import { rowActions } from "./actions.js";
 import { AlertBox } from "./alerts.js";
 import { Api } from "./api.js";
 import { debounce, part, setOptions } from "./dom.js";
-import { Clock, formatDateTime, formatNumber, projectLabel } from "./format.js";
+import { Clock, formatNumber, projectLabel } from "./format.js";
 import { ConfirmDialog, DeleteDialog } from "./dialogs.js";
-import { downloadText } from "./clipboard.js";
+import { EditDialog } from "./edit.js";
 import { TokenForm } from "./form.js";
-import { GeneratedDialog, mimeType } from "./generated.js";
+import { GeneratedDialog } from "./generated.js";
 import { HistoryDialog } from "./history.js";
 import { IdeChoices } from "./ide.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
@@ -19,7 +20,8 @@ import { emptyState, mostActions, tokenCells } from "./rows.js";
 import { TokenTable } from "./table.js";
 import { applyTheme } from "./theme.js";
 import { Toast } from "./toast.js";
-import { readView, recall, remember, saveView } from "./urlstate.js";
+import { readView, recall, remember, saveView, takePrefill } from "./urlstate.js";
+import { RevokeAllDialog } from "./revokeall.js";
 
 const SEARCH_DELAY_MS = 200;
 const REFRESH_MS = 30_000;
@@ -86,6 +88,8 @@ class TokensPage {
     this.generated = new GeneratedDialog(part(root, "generated-dialog"), {
       api: this.api,
       downloads: (token) => this.offer(token),
+      integrations: () => this.integrations || [],
+      chooseIntegration: (uid) => this.chooseIntegration(uid),
     });
     this.preview = new PreviewPanel(part(root, "preview-dialog"), {
       api: this.api,
@@ -98,7 +102,15 @@ class TokensPage {
     });
     this.rotateDialog = new ConfirmDialog(part(root, "rotate-dialog"), part(root, "rotate-name"));
     this.rotateLifetime = part(root, "rotate-lifetime");
+    this.rotateRevived = part(root, "rotate-revived");
     this.revokeDialog = new ConfirmDialog(part(root, "revoke-dialog"), part(root, "revoke-name"));
+    this.editDialog = new EditDialog(part(root, "edit-dialog"), {
+      onSave: (token, changes) => this.saveEdit(token, changes),
+    });
+    this.rotateExpiration = part(root, "rotate-expiration");
+    this.revokeAllButton = part(root, "revoke-all");
+    this.revokeAllDialog = new RevokeAllDialog(part(root, "revoke-all-dialog"), { onConfirm: () => this.revokeAll() });
+    this.revokeAllButton.addEventListener("click", () => this.revokeAllDialog.open(this.revokeAllButton));
     this.deleteDialog = new DeleteDialog(part(root, "delete-dialog"), {
       onConfirm: (token) => this.deleteToken(token),
     });
@@ -108,11 +120,16 @@ class TokensPage {
     this.statusFilter.addEventListener("change", () => this.update({ status: this.statusFilter.value, page: 1 }));
     this.perPage.addEventListener("change", () => this.update({ perPage: Number(this.perPage.value), page: 1 }));
     this.project.addEventListener("change", () => this.update({ project: this.project.value, page: 1 }));
-    this.integration.addEventListener("change", () => {
-      this.state.integration = this.integration.value;
-      this.remember();
-      this.showHint();
-      this.render();
+    this.integration.addEventListener("change", () => this.chooseIntegration(this.integration.value));
+    part(root, "skip").addEventListener("click", (event) => {
+      event.preventDefault();
+      this.perPage.focus();
+    });
+    // Back, reload or closing the tab while the once-only secret shows: ask first.
+    window.addEventListener("beforeunload", (event) => {
+      if (!this.generated.modal.isOpen) return;
+      event.preventDefault();
+      event.returnValue = "";
     });
     this.newButton.addEventListener("click", () => this.form.open(this.newButton, this.state.project));
     window.addEventListener("popstate", () => {
@@ -166,13 +183,15 @@ class TokensPage {
     this.table.countColumns();
     // The Actions column is as wide as the most buttons a row can have, so it never jumps.
     this.table.parts.table.style.setProperty("--pat-action-count", String(mostActions(this.formats)));
-    this.table.fitTo(this.card, 150);
+    this.table.fitTo(this.card, 130);
     this.form.configure(meta);
     this.preview.configure(this.formats);
-    this.newButton.disabled = false;
+    this.newButton.disabled = this.revokeAllButton.disabled = false;
     this.showView();
+    const prefill = takePrefill();
     saveView(this.state, DEFAULT_VIEW, { replace: true });
     await this.load();
+    if (prefill) this.form.open(this.newButton, this.state.project, prefill);
   }
 
   /** The view the address bar asks for, checked against what this page offers. */
@@ -254,6 +273,7 @@ class TokensPage {
       formats: this.formats,
       canDownload: (token) => Boolean(this.offer(token).formats),
     };
+    this.showHint();
     this.table.render(this.result.items, {
       cells: (token) => tokenCells(token, view),
       empty: this.emptyText(),
@@ -311,101 +331,22 @@ class TokensPage {
     return this.ide.needsIntegration(this.state) ? null : this.ide.query(token, this.state);
   }
 
+  chooseIntegration(uid) {
+    this.state.integration = uid;
+    this.integration.value = uid;
+    this.remember();
+    this.showHint();
+    this.render();
+  }
+
   showHint() {
-    // The line keeps its height when empty, so the table does not jump.
-    this.hint.textContent = this.ide ? this.ide.hint(this.state) : "";
-  }
-
-  async downloadSettings(token, formatId) {
-    const format = this.formats.find((f) => f.id === formatId);
-    const offer = this.offer(token);
-    if (!format || !offer.formats) return;
-    try {
-      const text = await this.api.ideFile(token.id, format.id, offer.query);
-      downloadText(text, format.filename, mimeType(format.filename));
-      this.announce(
-        interpolate(gettext("%(filename)s downloaded: put your token in place of ...%(last4)s in it."), {
-          filename: format.filename,
-          last4: token.last4,
-        }),
-      );
-    } catch (error) {
-      this.report(error);
-    }
-  }
-
-  // -- actions -------------------------------------------------------------------------
-
-  act(action, token, button) {
-    if (action === "preview") this.preview.open(token, button);
-    else if (action === "download") this.downloadSettings(token, button.dataset.format);
-    else if (action === "revoke") this.revoke(token, button);
-    else if (action === "restore") this.restore(token);
-    else if (action === "rotate") this.rotate(token, button);
-    else if (action === "history") this.history.open(token, button);
-    else if (action === "delete") this.confirmDelete(token);
-  }
-
-  returnTo(token, action) {
-    return () => this.table.focusAction(token.id, action) || this.newButton.focus();
-  }
-
-  created(result, returnFocus) {
-    this.generated.show(result, returnFocus || this.newButton);
-    this.announce(interpolate(gettext("Token “%(name)s” created."), { name: result.token.name }));
-    this.update({ page: 1 });
-  }
-
-  async revoke(token, button) {
-    if (!(await this.revokeDialog.ask(token.name, button))) return;
-    try {
-      await this.api.revoke(token.id);
-      this.announce(interpolate(gettext("Token “%(name)s” revoked: it no longer works."), { name: token.name }));
-    } catch (error) {
-      this.report(error);
-    }
-    await this.load();
-    this.table.focusAction(token.id, "revoke");
-  }
-
-  async restore(token) {
-    try {
-      await this.api.restore(token.id);
-      this.announce(interpolate(gettext("Token “%(name)s” restored: it works again."), { name: token.name }));
-    } catch (error) {
-      this.report(error);
-    }
-    await this.load();
-  }
-
-  async rotate(token, button) {
-    this.rotateLifetime.textContent = token.expires_at
-      ? gettext("The new secret gets the token's original lifetime, counted from now.")
-      : gettext("The token never expires, and neither does its new secret.");
-    if (!(await this.rotateDialog.ask(token.name, button))) return;
-    try {
-      const result = await this.api.rotate(token.id);
-      const expires = result.token.expires_at;
-      const note = expires
-        ? interpolate(gettext("It keeps its original lifetime: it now expires on %(date)s."), { date: formatDateTime(expires) })
-        : gettext("It keeps its original lifetime: it never expires.");
-      this.generated.show(result, this.returnTo(token, "rotate"), { rotated: true, note });
-      this.announce(interpolate(gettext("Token “%(name)s” rotated: its old secret no longer works."), { name: token.name }));
-    } catch (error) {
-      this.report(error);
-    }
-    await this.load();
-  }
-
-  confirmDelete(token) {
-    const index = this.table.indexOf(token.id);
-    this.deleteDialog.open(token, () => this.table.focusAction(token.id, "delete") || this.table.focusRow(index) || this.newButton.focus());
-  }
-
-  async deleteToken(token) {
-    await this.api.remove(token.id);
-    this.announce(interpolate(gettext("Token “%(name)s” deleted."), { name: token.name }));
-    await this.load();
+    // The line keeps its height when empty, so the table does not jump. While rows offer
+    // downloads, it says first what the files hold (the row buttons point to it).
+    const hint = this.ide ? this.ide.hint(this.state) : "";
+    const offered = this.ide && !hint && this.formats.length > 0 && this.result && this.result.items.some((t) => this.offer(t).formats);
+    this.hint.textContent = offered
+      ? gettext("Settings files downloaded from a row hold the token masked (... and its last four characters): put the full token in its place.")
+      : hint;
   }
 
   // -- messages ------------------------------------------------------------------------
@@ -430,10 +371,10 @@ class TokensPage {
     if (this.ended) return;
     this.ended = true;
     // Keep the once-only secret on screen if it is showing; close everything else.
-    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog]) {
+    for (const dialog of [this.form, this.preview, this.history, this.rotateDialog, this.revokeDialog, this.deleteDialog, this.editDialog, this.revokeAllDialog]) {
       dialog.modal.close();
     }
-    this.newButton.disabled = true;
+    this.newButton.disabled = this.revokeAllButton.disabled = true;
     this.showAlert(
       gettext("Your session has ended, so this page can no longer manage your tokens."),
       { label: gettext("Sign in again"), href: window.location.href },
@@ -452,6 +393,8 @@ class TokensPage {
     this.alerts.clear();
   }
 }
+
+Object.assign(TokensPage.prototype, rowActions);
 
 const root = document.querySelector('[data-pat="root"]');
 if (root) new TokensPage(root).start();

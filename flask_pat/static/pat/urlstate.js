@@ -58,3 +58,23 @@ export function remember(key, choices) {
     // Storage refused (private mode, policy): the choices just are not kept.
   }
 }
+
+const PREFILL = ["name", "description", "scopes"];
+
+/**
+ * What the page's address asks the "New token" form to hold (`?name=&description=&scopes=a,b`,
+ * as GitHub's and GitLab's pages take it, so a tool can send its user to a ready form), or
+ * null. Taken once: the address keeps only the list's view afterwards.
+ */
+export function takePrefill() {
+  const url = new URL(window.location.href);
+  if (!PREFILL.some((key) => url.searchParams.has(key))) return null;
+  const prefill = {
+    name: url.searchParams.get("name") || "",
+    description: url.searchParams.get("description") || "",
+    scopes: (url.searchParams.get("scopes") || "").split(",").map((s) => s.trim()).filter(Boolean),
+  };
+  for (const key of PREFILL) url.searchParams.delete(key);
+  window.history.replaceState(window.history.state, "", url.toString());
+  return prefill;
+}
