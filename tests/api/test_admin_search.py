@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from flask_pat.inventory import COUNT_LIMIT
 from flask_pat.settings import SettingError
 from tests.api.test_admin import PREFIX, is_admin
 from tests.conftest import ApiClient, _add_user, make_app, sign_in
+from tests.support.bulk import token_rows
 
 
 @pytest.fixture
@@ -87,20 +86,7 @@ def _many_tokens(app: Flask, db: Any, owner: Any, count: int) -> None:
     """``count`` tokens of ``owner``, written in one statement (the service would take
     minutes for ten thousand)."""
     Token = app.extensions["pat"].Token
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "user_id": owner.id,
-            "name": f"bulk {n:05d}",
-            "name_key": f"bulk {n:05d}",
-            "token_hash": hashlib.sha256(f"bulk {n}".encode()).hexdigest(),
-            "last4": f"{n % 10000:04d}",
-            "scope_text": "",
-            "created_at": now - timedelta(hours=1, seconds=n),
-            "expires_at": None,
-        }
-        for n in range(count)
-    ]
+    rows = token_rows(owner.id, count)
     with app.app_context():
         db.session.execute(sa.insert(Token), rows)
         db.session.commit()

@@ -484,31 +484,16 @@ def test_polish(
 def test_the_admin_total_past_ten_thousand_reads_as_a_bound(
     browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
-    import hashlib
-    from datetime import UTC, datetime, timedelta
-
     import sqlalchemy as sa
 
     from example_app import db
     from flask_pat.inventory import COUNT_LIMIT
+    from tests.support.bulk import token_rows
 
     babel_host.delete_all_tokens()
     with babel_host.app.app_context():
         owner = babel_host.user()
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "user_id": owner.id,
-                "name": f"bulk {n:05d}",
-                "name_key": f"bulk {n:05d}",
-                "token_hash": hashlib.sha256(f"bulk {n}".encode()).hexdigest(),
-                "last4": f"{n % 10000:04d}",
-                "scope_text": "",
-                "created_at": now - timedelta(hours=1, seconds=n),
-                "expires_at": None,
-            }
-            for n in range(COUNT_LIMIT + 1)
-        ]
+        rows = token_rows(owner.id, COUNT_LIMIT + 1)
         db.session.execute(sa.insert(babel_host.app.extensions["pat"].Token), rows)
         db.session.commit()
     opened = _open(browser, babel_host, signed_in_state, lang, path=ADMIN_PATH)
