@@ -117,9 +117,11 @@ class TokenCache:
         ``(None, keep)``, where ``keep(token, user)`` keeps what the database answered."""
         if self._pid != os.getpid():
             self._start()
-        if not self.live or self.reading or _unread(self._socket):
+        if not self.live or _unread(self._socket) or self.reading:
             # A message (or the channel's end) waits on the listener's socket, or is being
-            # read: until the listener has handled it, the database answers.
+            # read: until the listener has handled it, the database answers. The socket is
+            # looked at first: the listener sets ``reading`` before it empties the socket,
+            # so a message read off it in between is still seen as being read.
             return None, _ignore
         generation = self._generation
         entry = self._entries.get(digest)
