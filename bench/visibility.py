@@ -3,9 +3,12 @@
 Four workers of a preloaded app (``--preload``: each listens after the fork) with
 ``PAT_CACHE``. Each round: the token is restored and asked for until every worker holds it
 in its cache; then it is revoked through the API (one worker) and asked for by eight
-concurrent clients until every other worker has refused it. A worker's figure is the time
-from the revoke's answer to the first refusal received from it (an upper bound: it includes
-the refusing request's own time). The cut-channel rounds first cut every worker off (the
+concurrent clients until every other worker has refused it. A worker's figures: the time
+from the sending of the revoke to the moment its listener had handled the message
+(``X-Heard-At``: the worker refuses from then on, and from the moment the message reached
+its socket if earlier), and the time from the revoke's answer to the first refusal received
+from it (a looser upper bound: it includes the refusing request's own time and the clients'
+turns). The cut-channel rounds first cut every worker off (the
 listeners' connections killed with ``pg_terminate_backend``, or the Redis server stopped),
 then revoke with plain SQL, which no channel would carry: every answer after it must be a
 refusal.
@@ -45,6 +48,10 @@ class Visibility:
     channel: str
     #: Milliseconds from a revoke's answer to each other worker's first refusal received.
     latencies_ms: list[float] = field(default_factory=list)
+    #: Milliseconds from the sending of a revoke to the moment each other worker's listener
+    #: had handled its message (the worker refuses from then on, if not earlier: from the
+    #: moment the message reached its socket).
+    heard_ms: list[float] = field(default_factory=list)
     #: Milliseconds from a revoke's answer to the sending of the last request each other
     #: worker still accepted (0 where none): the refusal came after this.
     accepted_ms: list[float] = field(default_factory=list)
@@ -62,6 +69,16 @@ class Visibility:
     @property
     def max_ms(self) -> float:
         return max(self.latencies_ms, default=0.0)
+
+    @property
+    def heard_p99_ms(self) -> float:
+        if len(self.heard_ms) < 2:
+            return max(self.heard_ms, default=0.0)
+        return statistics.quantiles(self.heard_ms, n=100)[98]
+
+    @property
+    def heard_max_ms(self) -> float:
+        return max(self.heard_ms, default=0.0)
 
     @property
     def accepted_p99_ms(self) -> float:
@@ -169,7 +186,8 @@ class _Server:
 
 
 class _Clients:
-    """Eight clients asking for the token at once: (worker, status, cached, sent, received)."""
+    """Eight clients asking for the token at once: (worker, status, cached, heard, sent,
+    received), where heard is when the worker last handled a message."""
 
     def __init__(self, base: str, secret: str) -> None:
         self.url = f"{base}/ping"
@@ -177,7 +195,7 @@ class _Clients:
         self.pool = ThreadPoolExecutor(CLIENTS)
         self.local = threading.local()
 
-    def _one(self, _: int) -> tuple[str, int, int, float, float]:
+    def _one(self, _: int) -> tuple[str, int, int, float, float, float]:
         session = getattr(self.local, "session", None)
         if session is None:
             session = self.local.session = requests.Session()
@@ -188,11 +206,12 @@ class _Clients:
             response.headers.get("X-Worker-Pid", "?"),
             response.status_code,
             int(response.headers.get("X-Cached-Tokens", "0")),
+            float(response.headers.get("X-Heard-At", "0")),
             sent,
             received,
         )
 
-    def spray(self, count: int = 2 * CLIENTS) -> list[tuple[str, int, int, float, float]]:
+    def spray(self, count: int = 2 * CLIENTS) -> list[tuple[str, int, int, float, float, float]]:
         return list(self.pool.map(self._one, range(count)))
 
     def close(self) -> None:
@@ -204,7 +223,7 @@ def _all_cached(clients: _Clients, timeout: float = 30) -> set[str]:
     deadline = time.monotonic() + timeout
     while len(holding) < WORKERS:
         assert time.monotonic() < deadline, "the workers did not all cache the token"
-        for worker, status, cached, _, _ in clients.spray():
+        for worker, status, cached, _, _, _ in clients.spray():
             assert status == 200, status
             if cached:
                 holding.add(worker)
@@ -251,7 +270,9 @@ def run(
     finally:
         with host.app.app_context():
             host.db.session.remove()
-            host.Token.__table__.drop(host.db.engine)
+            ext = host.app.extensions["pat"]
+            for model in (ext.RetiredSecret, ext.Event, host.Token):
+                model.__table__.drop(host.db.engine)
             host.db.engine.dispose()
     return results
 
@@ -284,19 +305,24 @@ def _one_channel(
 
         for _ in range(revocations):
             holding = _all_cached(clients)
+            asked = time.monotonic()
             revoker = act("revoke")
             committed = time.monotonic()
             waiting = holding - {revoker}
             first: dict[str, float] = {}
             accepted: dict[str, float] = {}
+            heard: dict[str, float] = {}
             deadline = committed + 5
-            while waiting - set(first) and time.monotonic() < deadline:
-                for worker, status, _, sent, received in clients.spray():
+            while (waiting - set(first) or waiting - set(heard)) and time.monotonic() < deadline:
+                for worker, status, _, heard_at, sent, received in clients.spray():
                     if status == 401 and worker not in first:
                         first[worker] = received
                     elif status == 200 and sent >= committed:
                         accepted[worker] = max(accepted.get(worker, committed), sent)
+                    if heard_at >= asked and worker not in heard:
+                        heard[worker] = heard_at
             result.latencies_ms += [(first.get(w, deadline) - committed) * 1000 for w in waiting]
+            result.heard_ms += [(heard.get(w, deadline) - asked) * 1000 for w in waiting]
             result.accepted_ms += [(accepted.get(w, committed) - committed) * 1000 for w in waiting]
             result.revocations += 1
             act("restore")
@@ -313,7 +339,7 @@ def _one_channel(
                         {"id": token_id},
                     )
                 revoked = time.monotonic()
-                for _, status, _, sent, _ in clients.spray(4 * CLIENTS):
+                for _, status, _, _, sent, _ in clients.spray(4 * CLIENTS):
                     if sent >= revoked and status != 401:
                         result.cut_stale += 1
                 result.cut_rounds += 1
@@ -323,7 +349,9 @@ def _one_channel(
         clients.close()
         server.stop()
     progress(
-        f"  {label}: p99 {result.p99_ms:.1f} ms (last accepted request sent at p99"
+        f"  {label}: dropped by p99 {result.heard_p99_ms:.1f} ms (max"
+        f" {result.heard_max_ms:.1f}) after the revoke was sent; first refusal received by"
+        f" p99 {result.p99_ms:.1f} ms (last accepted request sent at p99"
         f" {result.accepted_p99_ms:.1f} ms), max {result.max_ms:.1f} ms over"
         f" {result.revocations} revocations; channel cut: {result.cut_stale} stale answers"
         f" in {result.cut_rounds} rounds"
