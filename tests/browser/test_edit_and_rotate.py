@@ -4,6 +4,7 @@ and 1280 px, light and dark."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def test_descriptions_are_written_shown_edited_and_searched(
             _no_sideways_scroll(page, width, f"{lang} {width} px edit")
             page.keyboard.press("Escape")
             expect(edit).to_be_focused()
+            # A screen reader hears the description with the row: its header's description.
+            header = page.get_by_role("rowheader", name="Deploy bot", exact=True)
+            expect(header).to_have_accessible_description("Pushes releases from CI")
         page.set_viewport_size({"width": 1280, "height": 760})
         page.locator("[data-pat=search]").fill("")
         expect(page.locator("tbody tr.pat-row")).to_have_count(2)
@@ -99,6 +103,13 @@ def test_rotation_may_choose_a_new_lifetime(
         dialog.locator("[data-pat=rotate-confirm]").click()
         generated = page.locator("[data-pat=generated-dialog]")
         expect(generated).to_be_visible()
+        # The new expiry date is said with the dialog, not only shown in it.
+        lifetime = generated.locator("[data-pat=generated-lifetime]")
+        expect(lifetime).to_contain_text(_(lang, "It now expires on %(date)s.").split("%(")[0])
+        expect(lifetime).to_contain_text(str((babel_host.now() + timedelta(days=90)).year))
+        expect(generated).to_have_accessible_description(
+            re.compile("^" + re.escape(lifetime.inner_text().strip()))
+        )
         generated.locator("[data-pat=dismiss]").click()
         with babel_host.app.app_context():
             from example_app import db
@@ -156,3 +167,4 @@ def test_a_stale_sign_in_goes_through_the_refresh_view_and_back(
             opened.problems.check()
         finally:
             opened.context.close()
+

@@ -35,13 +35,14 @@ export function cell(className, label, ...content) {
 }
 
 export function nameCell(token) {
+  // The description under the name: not part of the row header's name (that names the
+  // token, and the row's buttons by it), but its description, so it is read with the row.
+  const described = token.description ? `pat-description-${token.id}` : null;
   return h(
     "th",
-    { scope: "row", class: "pat-cell-name", role: "rowheader" },
+    { scope: "row", class: "pat-cell-name", role: "rowheader", "aria-describedby": described },
     h("span", { class: "pat-token-name", text: token.name }),
-    // The description under the name; not part of the row's name for assistive technology
-    // (the row header names the token), but read with the row.
-    token.description ? h("span", { class: "pat-token-description", "aria-hidden": "true", text: token.description }) : null,
+    token.description ? h("span", { id: described, class: "pat-token-description", "aria-hidden": "true", text: token.description }) : null,
   );
 }
 
