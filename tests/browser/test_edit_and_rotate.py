@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request, session
+from flask_babel import Babel
 from playwright.sync_api import expect
 
 from .helpers import PAGE_PATH, LiveApp, row, serve_example_app, wait_for_list
@@ -168,3 +169,45 @@ def test_a_stale_sign_in_goes_through_the_refresh_view_and_back(
         finally:
             opened.context.close()
 
+
+#: Every text a status region of the page held, kept across the navigation that follows.
+HEARD = """
+new MutationObserver(() => {
+  for (const region of document.querySelectorAll("[role=status]")) {
+    const text = region.textContent.trim();
+    const heard = JSON.parse(sessionStorage.getItem("heard") || "[]");
+    if (text && !heard.includes(text)) {
+      sessionStorage.setItem("heard", JSON.stringify([...heard, text]));
+    }
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def _stale_in_every_language(app: Flask) -> None:
+    _stale_when_asked(app)
+    Babel(app, locale_selector=lambda: request.accept_languages.best_match(LOCALES))
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_page_says_why_it_leaves_for_a_fresh_sign_in(
+    browser: Any, signed_in_state: dict[str, Any], tmp_path: Path, lang: str
+) -> None:
+    with serve_example_app(
+        tmp_path / "fresh.db", _stale_in_every_language, PAT_REQUIRE_FRESH_LOGIN=True
+    ) as live:
+        live.add_token("CI deploy")
+        opened = _open(browser, live, signed_in_state, lang)
+        page = opened.page
+        try:
+            opened.context.add_init_script(HEARD)
+            page.reload()
+            wait_for_list(page)
+            opened.context.add_cookies([{"name": "stale", "value": "1", "url": live.url}])
+            row(page, "CI deploy").locator("[data-action=revoke]").click()
+            page.locator("[data-pat=revoke-confirm]").click()
+            page.wait_for_url("**/login?**")
+            heard = page.evaluate("JSON.parse(sessionStorage.getItem('heard') || '[]')")
+            assert _(lang, "Confirm your password to continue. Taking you to sign in…") in heard
+        finally:
+            opened.context.close()

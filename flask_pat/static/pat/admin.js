@@ -23,6 +23,9 @@ const DAY = 86400000;
 
 const api = new Api(JSON.parse(root.dataset.apiBase), JSON.parse(root.dataset.csrfToken), {
   onSessionEnded: () => window.location.reload(),
+  announce: (message) => {
+    part(root, "status-message").textContent = message;
+  },
 });
 
 const el = {
