@@ -237,7 +237,7 @@ async function load() {
   el.next.disabled = exact ? result.page >= result.pages : result.items.length < result.per_page;
   el.last.disabled = !exact || result.page >= result.pages;
   el.table.setAttribute("aria-busy", "false");
-  userActions.show(view.user);
+  userActions.show(view.user, items, view.q);
 }
 
 function change(values, { replace = false } = {}) {
@@ -337,6 +337,10 @@ const userActions = userRevokeAll(root, {
     await load();
   },
   onError: (error) => showAlert(error.message),
+  onPick: (user) => {
+    change({ user, page: 1 });
+    el.user.focus();
+  },
 });
 
 el.rows.addEventListener("click", (event) => {
