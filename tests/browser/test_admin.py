@@ -289,6 +289,14 @@ def test_axe_finds_no_violation(page: Any, live: LiveApp, context_options: Any) 
     open_admin(page, "?q=nothing-matches")
     expect(page.get_by_text("No tokens match.")).to_be_visible()
     assert axe_violations(page) == []
+    # The owners a search finds, then one of them chosen (Revoke all offered).
+    open_admin(page, "?q=sam@")
+    owner = page.locator("[data-pat=owner-list] button")
+    expect(owner).to_have_count(1)
+    assert axe_violations(page) == []
+    owner.click()
+    expect(page.locator("[data-pat=user-revoke-all]")).to_be_visible()
+    assert axe_violations(page) == []
     # A user filter the API refuses: its message is shown, the table says it could not load.
     open_admin(page, "?user=abc")
     expect(page.get_by_role("alert")).to_contain_text("Give the user's id")

@@ -4,6 +4,7 @@ and 1280 px, light and dark."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request, session
+from flask_babel import Babel
 from playwright.sync_api import expect
 
 from .helpers import PAGE_PATH, LiveApp, row, serve_example_app, wait_for_list
@@ -57,6 +59,9 @@ def test_descriptions_are_written_shown_edited_and_searched(
             _no_sideways_scroll(page, width, f"{lang} {width} px edit")
             page.keyboard.press("Escape")
             expect(edit).to_be_focused()
+            # A screen reader hears the description with the row: its header's description.
+            header = page.get_by_role("rowheader", name="Deploy bot", exact=True)
+            expect(header).to_have_accessible_description("Pushes releases from CI")
         page.set_viewport_size({"width": 1280, "height": 760})
         page.locator("[data-pat=search]").fill("")
         expect(page.locator("tbody tr.pat-row")).to_have_count(2)
@@ -99,6 +104,13 @@ def test_rotation_may_choose_a_new_lifetime(
         dialog.locator("[data-pat=rotate-confirm]").click()
         generated = page.locator("[data-pat=generated-dialog]")
         expect(generated).to_be_visible()
+        # The new expiry date is said with the dialog, not only shown in it.
+        lifetime = generated.locator("[data-pat=generated-lifetime]")
+        expect(lifetime).to_contain_text(_(lang, "It now expires on %(date)s.").split("%(")[0])
+        expect(lifetime).to_contain_text(str((babel_host.now() + timedelta(days=90)).year))
+        expect(generated).to_have_accessible_description(
+            re.compile("^" + re.escape(lifetime.inner_text().strip()))
+        )
         generated.locator("[data-pat=dismiss]").click()
         with babel_host.app.app_context():
             from example_app import db
@@ -154,5 +166,48 @@ def test_a_stale_sign_in_goes_through_the_refresh_view_and_back(
             page.locator("[data-pat=revoke-confirm]").click()
             expect(row(page, "CI deploy").locator(".pat-status")).to_have_text("Revoked")
             opened.problems.check()
+        finally:
+            opened.context.close()
+
+
+#: Every text a status region of the page held, kept across the navigation that follows.
+HEARD = """
+new MutationObserver(() => {
+  for (const region of document.querySelectorAll("[role=status]")) {
+    const text = region.textContent.trim();
+    const heard = JSON.parse(sessionStorage.getItem("heard") || "[]");
+    if (text && !heard.includes(text)) {
+      sessionStorage.setItem("heard", JSON.stringify([...heard, text]));
+    }
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def _stale_in_every_language(app: Flask) -> None:
+    _stale_when_asked(app)
+    Babel(app, locale_selector=lambda: request.accept_languages.best_match(LOCALES))
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_page_says_why_it_leaves_for_a_fresh_sign_in(
+    browser: Any, signed_in_state: dict[str, Any], tmp_path: Path, lang: str
+) -> None:
+    with serve_example_app(
+        tmp_path / "fresh.db", _stale_in_every_language, PAT_REQUIRE_FRESH_LOGIN=True
+    ) as live:
+        live.add_token("CI deploy")
+        opened = _open(browser, live, signed_in_state, lang)
+        page = opened.page
+        try:
+            opened.context.add_init_script(HEARD)
+            page.reload()
+            wait_for_list(page)
+            opened.context.add_cookies([{"name": "stale", "value": "1", "url": live.url}])
+            row(page, "CI deploy").locator("[data-action=revoke]").click()
+            page.locator("[data-pat=revoke-confirm]").click()
+            page.wait_for_url("**/login?**")
+            heard = page.evaluate("JSON.parse(sessionStorage.getItem('heard') || '[]')")
+            assert _(lang, "Confirm your password to continue. Taking you to sign in…") in heard
         finally:
             opened.context.close()

@@ -188,14 +188,13 @@ def test_loading_state_then_rows(page: Any, live: LiveApp) -> None:
         held.append(route)
 
     page.route(is_list, hold)
-    page.goto(PAGE_PATH)
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held
+    # Wait for the list to be asked for; its route, sent just after, is held by the time
+    # the page has answered the checks below.
+    with page.expect_request(lambda request: is_list(request.url)):
+        page.goto(PAGE_PATH)
     expect(page.get_by_text("Loading tokens…")).to_be_visible()
     expect(page.locator('[data-pat="table"]')).to_have_attribute("aria-busy", "true")
+    assert held
 
     for route in held:
         route.continue_()

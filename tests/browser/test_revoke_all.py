@@ -15,6 +15,8 @@ from .test_wcag22 import LOCALES, WIDTHS, _, _n, _no_sideways_scroll, _on_screen
 pytestmark = pytest.mark.browser
 
 ADMIN_PATH = PAGE_PATH + "admin/"
+MATCH = "%(count)s owners match the search."
+OWNERS = "Owners the search found: choose one to show only their tokens and to revoke them all."
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -72,6 +74,8 @@ def test_revoke_all_asks_for_the_phrase_then_revokes_every_live_token(
 def test_an_admin_revokes_all_of_one_users_tokens(
     browser: Any, babel_host: LiveApp, signed_in_state: dict[str, Any], lang: str
 ) -> None:
+    from example_app import TEAMMATE_EMAIL
+
     from .test_admin import teammate_token
 
     babel_host.delete_all_tokens()
@@ -88,14 +92,25 @@ def test_an_admin_revokes_all_of_one_users_tokens(
         page.keyboard.press("Enter")
         expect(revoke).not_to_be_visible()
 
-        # Offered once the User filter names one user.
+        # Offered once the User filter names one user, picked by label among the owners
+        # the search finds; the id is what the filter (and the revocation) takes.
         button = page.locator("[data-pat=user-revoke-all]")
         expect(button).to_be_hidden()
         sam = page.locator("tr", has_text="Sam's CI").locator(".pat-admin-user .pat-muted")
         user_id = (sam.text_content() or "").strip().lstrip("#")
-        page.locator("[data-pat=user]").fill(user_id)
+        page.locator("[data-pat=search]").fill("SAM@")
+        found = _n(lang, "%(count)s owner matches the search.", MATCH, 1).replace("%(count)s", "1")
+        expect(page.locator("[data-pat=owner-count]")).to_have_text(found)
+        owners = page.get_by_role("list", name=_(lang, OWNERS))
+        expect(owners.get_by_role("button")).to_have_count(1)
+        owners.get_by_role("button", name=f"{TEAMMATE_EMAIL} #{user_id}").click()
+        expect(page.locator("[data-pat=user]")).to_have_value(user_id)
+        expect(page.locator("[data-pat=user]")).to_be_focused()
         expect(page.locator(".pat-admin-name")).to_have_count(2)
-        label = _(lang, "Revoke all tokens of user %(user)s").replace("%(user)s", user_id)
+        expect(owners).to_be_hidden()
+        label = _(lang, "Revoke all tokens of user %(user)s").replace(
+            "%(user)s", f"{TEAMMATE_EMAIL} (#{user_id})"
+        )
         expect(button).to_have_text(label)
         dialog = page.locator("[data-pat=user-revoke-all-dialog]")
         for width in WIDTHS:
@@ -108,7 +123,9 @@ def test_an_admin_revokes_all_of_one_users_tokens(
             )
             page.keyboard.press("Escape")
         button.click()
-        dialog.locator("[data-pat=user-revoke-all-confirm]").click()
+        expect(dialog).to_contain_text(f"{TEAMMATE_EMAIL} (#{user_id})")
+        with page.expect_request(f"**/admin/users/{user_id}/revoke-all"):
+            dialog.locator("[data-pat=user-revoke-all-confirm]").click()
         said = _n(lang, "%(count)s token revoked.", "%(count)s tokens revoked.", 2)
         expect(page.locator("[data-pat=status-message]")).to_have_text(
             said.replace("%(count)s", "2")

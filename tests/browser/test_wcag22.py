@@ -191,6 +191,15 @@ def test_admin_page_says_its_language_and_looks_like_the_tokens_page(
         expect(search).to_have_attribute("placeholder", _(lang, "Search tokens or owners..."))
         search.fill("sam@")
         expect(page.locator(".pat-admin-name")).to_have_text(["Sam's laptop"])
+        # ... and offers its owner by label, whole at every width.
+        owner = page.locator("[data-pat=owner-list] button")
+        expect(owner).to_have_count(1)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 760})
+            _on_screen(owner, width, f"admin {lang} {width} px owner")
+            _no_sideways_scroll(page, width, f"admin {lang} {width} px owners")
+            _targets_are_24_px(page, f"admin {lang} {width} px owners")
+        page.set_viewport_size({"width": 1280, "height": 760})
         search.fill("")
         expect(page.locator(".pat-admin-name")).to_have_count(2)
         # Sort marks are icons, as on the tokens page, not text.

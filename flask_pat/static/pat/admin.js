@@ -23,6 +23,9 @@ const DAY = 86400000;
 
 const api = new Api(JSON.parse(root.dataset.apiBase), JSON.parse(root.dataset.csrfToken), {
   onSessionEnded: () => window.location.reload(),
+  announce: (message) => {
+    part(root, "status-message").textContent = message;
+  },
 });
 
 const el = {
@@ -234,7 +237,7 @@ async function load() {
   el.next.disabled = exact ? result.page >= result.pages : result.items.length < result.per_page;
   el.last.disabled = !exact || result.page >= result.pages;
   el.table.setAttribute("aria-busy", "false");
-  userActions.show(view.user);
+  userActions.show(view.user, items, view.q);
 }
 
 function change(values, { replace = false } = {}) {
@@ -334,6 +337,10 @@ const userActions = userRevokeAll(root, {
     await load();
   },
   onError: (error) => showAlert(error.message),
+  onPick: (user) => {
+    change({ user, page: 1 });
+    el.user.focus();
+  },
 });
 
 el.rows.addEventListener("click", (event) => {

@@ -4,6 +4,8 @@
 import { gettext, interpolate } from "./i18n.js";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** How long the page says why it leaves for the sign-in form before it goes. */
+const FRESH_LOGIN_NOTICE_MS = 1500;
 
 /** An API error: `status` 0 with code "network" when the server could not be reached. */
 export class ApiError extends Error {
@@ -19,12 +21,15 @@ export class ApiError extends Error {
 export class Api {
   /**
    * `base` is the API root without trailing slash; `onSessionEnded` is called on any 401,
-   * which for a page driven by a session means the user has been signed out.
+   * which for a page driven by a session means the user has been signed out. `announce`
+   * puts a message in a role="status" region: it says why the page leaves for a fresh
+   * sign-in.
    */
-  constructor(base, csrfToken, { onSessionEnded = () => {} } = {}) {
+  constructor(base, csrfToken, { onSessionEnded = () => {}, announce = null } = {}) {
     this.base = base;
     this.csrfToken = csrfToken;
     this.onSessionEnded = onSessionEnded;
+    this.announce = announce;
   }
 
   async meta() {
@@ -115,8 +120,11 @@ export class Api {
     }
     if (error.status === 401) this.onSessionEnded(error);
     if (error.code === "fresh_login_required" && /^https?:$/.test(new URL(error.refreshUrl || "", window.location.href).protocol)) {
-      // PAT_REQUIRE_FRESH_LOGIN: through the host's refresh_view, then back to this page.
-      window.location.assign(new URL(error.refreshUrl, window.location.href).href);
+      // PAT_REQUIRE_FRESH_LOGIN: through the host's refresh_view, then back to this page;
+      // said first, and given the time to be heard, so the page does not just vanish.
+      const target = new URL(error.refreshUrl, window.location.href).href;
+      this.announce?.(gettext("Confirm your password to continue. Taking you to sign in…"));
+      setTimeout(() => window.location.assign(target), this.announce ? FRESH_LOGIN_NOTICE_MS : 0);
     }
     throw error;
   }

@@ -117,43 +117,56 @@ export class ConfirmDialog {
 }
 
 /**
- * "Type the token's name to delete it": the Delete button is enabled only while the typed
- * text equals the name exactly. `onConfirm(token)` performs the deletion and may throw an
- * ApiError, which is shown in the dialog.
+ * A destructive dialog confirmed by typing (the token's name for Delete, "revoke all" for
+ * Revoke all): its `${prefix}-confirm` button is enabled only while the typed text equals
+ * `expected(subject)` once both are put through `normalize`. Where the typed text differs
+ * from it in case alone, `${prefix}-case` (if the dialog has one) says so. `onOpen(subject)`
+ * fills the dialog; `onConfirm(subject)` acts and may throw an ApiError, shown in the dialog.
  */
-export class DeleteDialog {
-  constructor(dialog, { onConfirm }) {
+export class TypedConfirmDialog {
+  constructor(dialog, { prefix, expected, normalize = (text) => text, onOpen = () => {}, onConfirm }) {
     this.modal = new Modal(dialog, { onClose: () => this.reset() });
+    this.expected = expected;
+    this.normalize = normalize;
+    this.onOpen = onOpen;
     this.onConfirm = onConfirm;
-    this.token = null;
-    this.input = part(dialog, "delete-input");
-    this.button = part(dialog, "delete-confirm");
-    this.error = part(dialog, "delete-error");
-    this.caseHint = part(dialog, "delete-case");
-    this.names = [part(dialog, "delete-name"), part(dialog, "delete-name-again")];
+    this.subject = null;
+    this.busy = false;
+    this.input = part(dialog, `${prefix}-input`);
+    this.button = part(dialog, `${prefix}-confirm`);
+    this.error = part(dialog, `${prefix}-error`);
+    this.caseHint = dialog.querySelector(`[data-pat="${prefix}-case"]`);
     this.input.addEventListener("input", () => this.update());
-    part(dialog, "delete-form").addEventListener("submit", (event) => {
+    part(dialog, `${prefix}-form`).addEventListener("submit", (event) => {
       event.preventDefault();
       this.confirm();
     });
   }
 
-  open(token, returnFocus) {
+  open(subject, returnFocus) {
     this.reset();
-    this.token = token;
-    for (const slot of this.names) slot.textContent = token.name;
+    this.subject = subject;
+    this.onOpen(subject);
     this.modal.open(returnFocus, part(this.modal.dialog, "dismiss"));
   }
 
+  /** The typed text and the expected one, normalized; null while closed. */
+  compared() {
+    if (this.subject === null) return null;
+    return [this.normalize(this.input.value), this.normalize(this.expected(this.subject))];
+  }
+
   matches() {
-    return this.token !== null && this.input.value === this.token.name;
+    const pair = this.compared();
+    return pair !== null && pair[0] === pair[1];
   }
 
   update() {
     this.button.disabled = !this.matches() || this.busy;
-    // Say why Delete stays off when only the case differs ("ci deploy" for "CI deploy").
-    const caseOnly = this.token !== null && !this.matches() && this.input.value.toLowerCase() === this.token.name.toLowerCase();
-    this.caseHint.hidden = !caseOnly;
+    if (!this.caseHint) return;
+    // Say why the button stays off when only the case differs ("ci deploy" for "CI deploy").
+    const pair = this.compared();
+    this.caseHint.hidden = pair === null || pair[0] === pair[1] || pair[0].toLocaleLowerCase() !== pair[1].toLocaleLowerCase();
   }
 
   async confirm() {
@@ -162,7 +175,7 @@ export class DeleteDialog {
     this.update();
     this.error.hidden = true;
     try {
-      await this.onConfirm(this.token);
+      await this.onConfirm(this.subject);
       this.modal.close();
     } catch (error) {
       this.error.textContent = error.message;
@@ -174,12 +187,32 @@ export class DeleteDialog {
   }
 
   reset() {
-    this.token = null;
+    this.subject = null;
     this.busy = false;
     this.input.value = "";
     this.error.hidden = true;
     this.error.textContent = "";
-    for (const slot of this.names) slot.textContent = "";
     this.update();
+  }
+}
+
+/** "Type the token's name to delete it": the name exactly, upper and lower case included. */
+export class DeleteDialog extends TypedConfirmDialog {
+  constructor(dialog, { onConfirm }) {
+    const names = [part(dialog, "delete-name"), part(dialog, "delete-name-again")];
+    super(dialog, {
+      prefix: "delete",
+      expected: (token) => token.name,
+      onOpen: (token) => {
+        for (const slot of names) slot.textContent = token.name;
+      },
+      onConfirm,
+    });
+    this.names = names;
+  }
+
+  reset() {
+    super.reset();
+    for (const slot of this.names ?? []) slot.textContent = "";
   }
 }

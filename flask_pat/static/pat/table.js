@@ -35,13 +35,14 @@ export function cell(className, label, ...content) {
 }
 
 export function nameCell(token) {
+  // The description under the name: not part of the row header's name (that names the
+  // token, and the row's buttons by it), but its description, so it is read with the row.
+  const described = token.description ? `pat-description-${token.id}` : null;
   return h(
     "th",
-    { scope: "row", class: "pat-cell-name", role: "rowheader" },
+    { scope: "row", class: "pat-cell-name", role: "rowheader", "aria-describedby": described },
     h("span", { class: "pat-token-name", text: token.name }),
-    // The description under the name; not part of the row's name for assistive technology
-    // (the row header names the token), but read with the row.
-    token.description ? h("span", { class: "pat-token-description", "aria-hidden": "true", text: token.description }) : null,
+    token.description ? h("span", { id: described, class: "pat-token-description", "aria-hidden": "true", text: token.description }) : null,
   );
 }
 
@@ -128,16 +129,30 @@ export class TokenTable {
 
   /**
    * Draw cards instead of a table wherever `card` is narrower than the columns need
-   * (their widths from the stylesheet, plus `nameWidth` for the names), and on touch
-   * screens, where the buttons show their labels and want the room of a card. Call once
-   * the columns are set; it follows the width from then on.
+   * (their widths from the stylesheet, widened to keep each heading on one line, plus
+   * `nameWidth` for the names), and on touch screens, where the buttons show their labels
+   * and want the room of a card. Where one row of action buttons leaves too little room,
+   * they take two rows first. Call once the columns are set; it follows the width from
+   * then on.
    */
   fitTo(card, nameWidth = 180) {
     card.classList.remove("pat-cards");
-    const headers = [...this.parts.table.querySelectorAll("thead th:not([hidden])")].slice(1);
-    const needed = headers.reduce((sum, th) => sum + th.getBoundingClientRect().width, nameWidth);
+    const table = this.parts.table;
+    const actions = table.querySelector("thead th.pat-col-actions:not([hidden])");
+    const headers = [...table.querySelectorAll("thead th:not([hidden])")].slice(1).filter((th) => th !== actions);
+    for (const th of headers) keepOnOneLine(th);
+    const others = headers.reduce((sum, th) => sum + th.getBoundingClientRect().width, nameWidth);
+    const rowsOf = (rows) => {
+      table.style.setProperty("--pat-action-rows", String(rows));
+      return actions ? actions.getBoundingClientRect().width : 0;
+    };
+    const oneRow = rowsOf(1);
+    const twoRows = rowsOf(2);
     const touch = window.matchMedia("(hover: none)");
-    const fit = () => card.classList.toggle("pat-cards", touch.matches || card.clientWidth < needed);
+    const fit = () => {
+      table.style.setProperty("--pat-action-rows", card.clientWidth < others + oneRow ? "2" : "1");
+      card.classList.toggle("pat-cards", touch.matches || card.clientWidth < others + twoRows);
+    };
     this.observer?.disconnect();
     this.observer = new ResizeObserver(fit);
     this.observer.observe(card);
@@ -241,4 +256,23 @@ export class TokenTable {
   indexOf(id) {
     return this.items.findIndex((item) => String(item.id) === String(id));
   }
+}
+
+/** Widen column heading `th` past its stylesheet width where its text needs it on one line
+ * ("Dernière utilisation" in a column sized for "Last used"). */
+function keepOnOneLine(th) {
+  th.classList.remove("pat-widened");
+  const style = getComputedStyle(th);
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  const sort = th.querySelector(".pat-sort");
+  th.style.whiteSpace = "nowrap";
+  sort?.style.setProperty("max-width", "none");
+  const text = range.getBoundingClientRect().width;
+  th.style.removeProperty("white-space");
+  sort?.style.removeProperty("max-width");
+  const needed = Math.ceil(text + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight)) + 1;
+  if (needed <= th.getBoundingClientRect().width) return;
+  th.style.setProperty("--pat-heading-width", `${needed}px`);
+  th.classList.add("pat-widened");
 }

@@ -37,7 +37,7 @@ class TokensPage {
     this.storageKey = `flask-pat:${apiBase}`;
     this.state = { ...DEFAULT_VIEW, integration: "" };
     this.clock = new Clock();
-    this.api = new Api(apiBase, JSON.parse(root.dataset.csrfToken), { onSessionEnded: () => this.sessionEnded() });
+    this.api = new Api(apiBase, JSON.parse(root.dataset.csrfToken), { onSessionEnded: () => this.sessionEnded(), announce: (message) => this.announce(message) });
 
     this.search = part(root, "search");
     this.statusFilter = part(root, "status-filter");
