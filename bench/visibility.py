@@ -360,7 +360,8 @@ def _one_channel(
 
 
 def cut_postgres(database_url: str) -> Callable[[], Callable[[], None]]:
-    """What kills every listener connection of the database (they reconnect by themselves)."""
+    """What kills every listener connection of the database (they reconnect by themselves),
+    waiting until each server process has ended: the cut is made before the revoke."""
 
     def cut() -> Callable[[], None]:
         engine = sa.create_engine(database_url)
@@ -368,7 +369,7 @@ def cut_postgres(database_url: str) -> Callable[[], Callable[[], None]]:
             with engine.begin() as connection:
                 killed = connection.execute(
                     sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
                         " WHERE datname = current_database()"
                         " AND application_name = 'flask-pat cache'"
                     )
