@@ -51,15 +51,18 @@ demo: $(VENV)/.installed-base
 	PORT=$(PORT) $(BIN)/python -m example_app
 
 ## Lint, type-check and run every test. PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
+## The tests run in TEST_WORKERS processes (pytest-xdist), a test file to a process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The suite on the lowest versions pyproject.toml admits (without the browser tests, which
 ## need no version variety). PAT_TEST_DATABASE_URLS adds PostgreSQL and MariaDB.
 test-lowest: $(LOWEST)/.installed
-	PAT_LOWEST_RUN=1 $(LOWEST)/bin/pytest -p no:cacheprovider --ignore=tests/browser -m "not browser"
+	PAT_LOWEST_RUN=1 $(LOWEST)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile \
+		--ignore=tests/browser -m "not browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
