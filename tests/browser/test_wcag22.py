@@ -98,6 +98,11 @@ def _on_screen(locator: Any, width: int, what: str) -> None:
 
 
 def _no_sideways_scroll(page: Any, width: int, what: str) -> None:
+    # As a person sees it: after the frames in which the page follows the new width (its
+    # ResizeObserver switches the table to cards).
+    page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
     scroll = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         """(w) => [...document.querySelectorAll("body *")]
