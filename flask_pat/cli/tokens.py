@@ -43,7 +43,9 @@ def create_command(
 ) -> None:
     """Create a token and print its secret alone on stdout."""
     user = find_user(user_id)
-    _token, secret = run(service.create, user, name, expires, list(scopes), description=description)
+    _token, secret = run(
+        service.create, user, name, expires, list(scopes), description=description, actor="cli"
+    )
     click.echo(secret)
 
 
@@ -87,7 +89,7 @@ def revoke_command(token_id: str | None, user_id: str | None, every: bool) -> No
             _("Give either a token id, or --user ID --all to revoke all of a user's tokens.")
         )
     token, user = find_token(token_id)
-    run(service.revoke, user, token)
+    run(service.revoke, user, token, actor="cli")
     click.echo(_("Revoked token %(id)s (%(name)s).", id=token.id, name=token.name))
 
 
@@ -96,7 +98,7 @@ def revoke_command(token_id: str | None, user_id: str | None, every: bool) -> No
 def restore_command(token_id: str) -> None:
     """Make a revoked token work again, unless it has expired."""
     token, user = find_token(token_id)
-    run(service.restore, user, token)
+    run(service.restore, user, token, actor="cli")
     click.echo(_("Restored token %(id)s (%(name)s).", id=token.id, name=token.name))
 
 
@@ -105,7 +107,7 @@ def restore_command(token_id: str) -> None:
 def rotate_command(token_id: str) -> None:
     """Give a token a new secret and print it; the old one stops working."""
     token, user = find_token(token_id)
-    _token, secret = run(service.rotate, user, token)
+    _token, secret = run(service.rotate, user, token, actor="cli")
     click.echo(secret)
 
 
@@ -119,5 +121,5 @@ def delete_command(token_id: str, yes: bool) -> None:
     if not yes:
         question = _("Delete token %(id)s (%(name)s) of user %(user)s for good?", **names)
         click.confirm(question, abort=True, err=True)
-    run(service.delete, user, token)
+    run(service.delete, user, token, actor="cli")
     click.echo(_("Deleted token %(id)s (%(name)s) of user %(user)s.", **names))

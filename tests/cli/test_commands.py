@@ -720,3 +720,31 @@ def test_create_refuses_a_bad_description(cli: Callable[..., Result], user: Any)
     assert result.exit_code == 2
     assert "500 characters" in result.stderr
     assert json_lines(cli("list", "--json")) == []
+
+
+def test_the_audit_trail_names_the_command_line(
+    app: Flask, cli: Callable[..., Result], user: Any
+) -> None:
+    """What `flask pat` does is recorded with actor `cli`, as docs/admin.md says, so an
+    administrator reading a token's history tells the operator's hand from its owner's."""
+    secret_line(cli("create", "--user", str(user.id), "--name", "by cron"))
+    [row] = snapshot(app)
+    token_id = str(row["id"])
+    for args in (("revoke", token_id), ("restore", token_id), ("rotate", token_id)):
+        assert cli(*args).exit_code == 0
+    assert cli("delete", token_id, "--yes").exit_code == 0
+    pat = app.extensions["pat"]
+    with app.app_context():
+        table = pat.Event.__table__
+        trail = pat.db.session.execute(
+            sa.select(table.c.event, table.c.actor)
+            .where(table.c.token_id == row["id"])
+            .order_by(table.c.id)
+        ).all()
+    assert [tuple(entry) for entry in trail] == [
+        ("created", "cli"),
+        ("revoked", "cli"),
+        ("restored", "cli"),
+        ("rotated", "cli"),
+        ("deleted", "cli"),
+    ]
