@@ -12,17 +12,22 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Request
+from flask_login import LoginManager, UserMixin, current_user, login_required
 
 from . import load, visibility
 from .apps import make_host, session_cookie
 from .data import CLIENT_USER
 from .per_request import NO_AUTH, PAT, SESSION, variant
 from .settings import Settings
-from .timing import Timing, environ, expect_json, measure
+from .timing import Timing, Variant, environ, expect_json, measure
 from .worlds import World
 
 PAT_PG = "flask-pat, PAT_CACHE=postgresql"
 PAT_REDIS = "flask-pat, PAT_CACHE=redis://"
+FLOOR = "Flask-Login request loader, user in memory, no flask-pat"
 
 
 @dataclass
@@ -54,7 +59,7 @@ class CacheResult:
                 "| variant | µs | × no auth | × session cookie |",
                 "|---|---:|---:|---:|",
             ]
-            for name in (NO_AUTH, SESSION, PAT, PAT_PG, PAT_REDIS):
+            for name in (NO_AUTH, FLOOR, SESSION, PAT, PAT_PG, PAT_REDIS):
                 if name in t:
                     out.append(
                         f"| {name} | {t[name].median:,.0f} |"
@@ -134,6 +139,35 @@ class CacheResult:
         return rows
 
 
+def memory_loader_app() -> Flask:
+    """The least a Flask-Login request loader can cost: ``/ping`` as the hosts serve it, its
+    user handed over from memory for any ``Authorization`` header, no database, no
+    flask-pat. What no token scheme built on Flask-Login can go below."""
+    app = Flask("bench_memory_loader")
+    app.config["SECRET_KEY"] = "bench"
+    login_manager = LoginManager(app)
+
+    class MemoryUser(UserMixin):
+        id = CLIENT_USER
+
+    user = MemoryUser()
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> None:
+        return None
+
+    @login_manager.request_loader
+    def load_from_header(request: Request) -> MemoryUser | None:
+        return user if request.headers.get("Authorization") else None
+
+    @app.get("/ping")
+    @login_required
+    def ping() -> dict[str, Any]:
+        return {"user": current_user.id, "pat": True}
+
+    return app
+
+
 def per_request(
     world: World, settings: Settings, redis_url: str | None, progress: Callable[[str], None]
 ) -> dict[str, Timing]:
@@ -160,6 +194,9 @@ def per_request(
         variant(PAT, plain, bearers, token),
     ]
     variants += [variant(name, host, bearers, token) for name, host in cached.items()]
+    variants.append(
+        Variant(FLOOR, memory_loader_app(), bearers, expect_json(user=CLIENT_USER, pat=True))
+    )
     try:
         return measure(
             variants,
