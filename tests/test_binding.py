@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_pat import signals
 from tests.conftest import bearer
 
 
@@ -34,7 +35,15 @@ def test_a_changed_user_value_stops_the_token_for_good(
     token_id, secret = make_token(user, "ci")
     assert refusal(app, secret) is None
     set_email(app, user, "someone.else@example.com")
-    assert "The token's user has changed" in (refusal(app, secret) or "")
+    revoked: list[tuple[int, Any, str]] = []
+
+    def receiver(sender: Flask, token: Any, user: Any, by: str) -> None:
+        revoked.append((token.id, user.id, by))
+
+    with signals.token_revoked.connected_to(receiver, app):
+        assert "The token's user has changed" in (refusal(app, secret) or "")
+    # The host hears of it, with the user whose token it was.
+    assert revoked == [(token_id, user.id, "system")]
     # Revoked: changing the value back does not revive it.
     set_email(app, user, "ada@example.com")
     assert "The token has been revoked." in (refusal(app, secret) or "")

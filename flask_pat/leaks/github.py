@@ -55,8 +55,9 @@ def fetch_keys_document(url: str) -> Any:
     size = 0
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-            # The timeout bounds each read; the deadline bounds a server that dribbles.
-            while chunk := response.read(64 * 1024):
+            # The timeout bounds each read; the deadline bounds a server that dribbles. Each
+            # read returns what has come (read() would wait for all 64 KiB, or the end).
+            while chunk := response.read1(64 * 1024):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_KEYS_DOCUMENT:

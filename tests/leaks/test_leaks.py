@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from flask_pat.leaks import background, github
 from flask_pat.leaks import revoke as revoke_by_value
 from tests.conftest import bearer
 from tests.support import servers
-from tests.support.github_keys import Key, KeysServer, signed
+from tests.support.github_keys import Key, KeysServer, serving, signed
 
 PREFIX = "/settings/tokens/api"
 GITHUB = f"{PREFIX}/leaks/github"
@@ -385,31 +384,6 @@ def test_unknown_key_ids_fetch_5_times_a_minute_and_again_a_minute_later() -> No
     assert len(fetched) == github.MAX_FETCHES + 1
 
 
-def test_a_keys_document_larger_than_one_read_is_read_whole(key: Key) -> None:
-    document = json.dumps({"public_keys": [{"key_identifier": key.id, "key": key.pem()}]})
-    padded = (document + " " * 200_000).encode()  # several reads of the response
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(padded)))
-            self.end_headers()
-            self.wfile.write(padded)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/keys"
-        assert set(github.parse_keys(github.fetch_keys_document(url))) == {key.id}
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_keys_server_down_answers_503_and_revokes_nothing(
     app: Flask, user: Any, make_token: Any, key: Key, keys_server: KeysServer
 ) -> None:
@@ -427,9 +401,9 @@ def test_keys_server_down_answers_503_and_revokes_nothing(
 @pytest.mark.parametrize(
     ("document", "logged"),
     [
-        (b"not json", "is not JSON"),
-        (b'{"keys": []}', "has no public_keys list"),
-        (b'[{"public_keys": []}]', "has no public_keys list"),
+        (b"not json", "the keys document at {url} is not JSON"),
+        (b'{"keys": []}', "the keys document has no public_keys list"),
+        (b'[{"public_keys": []}]', "the keys document has no public_keys list"),
         (b'{"public_keys": [{"key_identifier": "a", "key": "x"}]}', None),
     ],
 )
@@ -442,23 +416,8 @@ def test_a_broken_keys_document_is_never_trusted(
     logged: str | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(document)))
-            self.end_headers()
-            self.wfile.write(document)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        app.config["PAT_SECRET_SCANNING_KEYS_URL"] = (
-            f"http://127.0.0.1:{server.server_address[1]}/keys"
-        )
+    with serving([document]) as url:
+        app.config["PAT_SECRET_SCANNING_KEYS_URL"] = url
         token_id, secret = make_token(user)
         body, headers = signed(report_of(secret), key)
         response = app.test_client().post(GITHUB, data=body, headers=headers)
@@ -468,10 +427,7 @@ def test_a_broken_keys_document_is_never_trusted(
             # The operator reads why the keys cannot be used.
             warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
             prefix = "flask-pat: the leak reports' signing keys are unavailable: "
-            assert any(w.startswith(prefix) and logged in w for w in warnings), warnings
-    finally:
-        server.shutdown()
-        server.server_close()
+            assert prefix + logged.format(url=url) in warnings, warnings
 
 
 def test_only_p256_keys_of_well_formed_entries_are_kept(key: Key) -> None:

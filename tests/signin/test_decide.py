@@ -772,6 +772,40 @@ def test_an_app_factory_does_not_stack_loaders() -> None:
     assert depths[0] == depths[1] == depths[2]
 
 
+def test_the_hosts_csrf_check_is_wrapped_once_however_many_requests() -> None:
+    """flask-pat wraps the host's ``CSRFProtect`` as a request starts; later requests leave
+    it as it is (a layer more each time would deepen every check, up to Python's recursion
+    limit)."""
+    db = SQLAlchemy()
+    depths: list[int] = []
+
+    class Person(db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+
+    class HostCSRF(CSRFProtect):
+        def protect(self, *args: Any, **kwargs: Any) -> Any:
+            depths.append(len(inspect.stack(0)))
+            return super().protect(*args, **kwargs)
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI="sqlite://")
+    db.init_app(app)
+    LoginManager(app)
+    HostCSRF(app)
+    PersonalAccessTokens(app, db=db, user_model=Person)
+
+    @app.post("/notes")
+    def notes() -> str:
+        return "written"
+
+    client = app.test_client()
+    for _ in range(6):
+        assert client.post("/notes").status_code == 400  # no CSRF token: refused, as ever
+    # The first request is checked before flask-pat's hook has wrapped the check.
+    assert len(depths) == 6
+    assert len(set(depths[1:])) == 1, depths
+
+
 # -- the database is down ----------------------------------------------------------------------
 
 

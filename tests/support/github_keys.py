@@ -7,6 +7,8 @@ import base64
 import json
 import secrets
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -68,13 +70,56 @@ class KeysServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/meta/public_keys"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+@contextmanager
+def serving(
+    parts: Sequence[bytes], *, pause: float = 0.0, length: bool = True, stall: float = 0.0
+) -> Iterator[str]:
+    """The URL of a real HTTP server on 127.0.0.1 answering every GET with ``parts``, each
+    written and flushed on its own, ``pause`` seconds apart (a server that dribbles).
+
+    Without ``length`` the body has no ``Content-Length``: it ends when the server closes
+    the connection. With ``stall`` the server answers nothing for that many seconds, unless
+    the client hangs up first or the block ends.
+    """
+    done = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if stall:
+                done.wait(stall)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if length:
+                self.send_header("Content-Length", str(sum(len(part) for part in parts)))
+            self.end_headers()
+            for index, part in enumerate(parts):
+                if index and pause and done.wait(pause):
+                    return
+                self.wfile.write(part)
+                self.wfile.flush()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/meta/public_keys"
+    finally:
+        done.set()
+        server.shutdown()
+        server.server_close()
 
 
 def signed(entries: Any, key: Key, *, key_id: str | None = None) -> tuple[bytes, dict[str, str]]:

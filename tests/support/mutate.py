@@ -1,9 +1,10 @@
 """``make mutate``: mutmut over the security core, then the score per module.
 
 The files are listed in ``[tool.mutmut]`` of pyproject.toml (with the tests that cover them);
-here are the functions in scope: all of some modules, only the lookup of lookup.py, only the
-scope check of marking.py and only rotation of service.py. Runs on SQLite
-(``PAT_TEST_DATABASE_URLS`` is left out). ``--report`` prints the score of the last run.
+here are the functions in scope: all of some modules, only ``authenticate`` and ``allowed`` of
+lookup.py, only the scope check of marking.py and only rotation of service.py. Runs on SQLite
+(``PAT_TEST_DATABASE_URLS`` is left out). ``--report`` prints the score of the last run;
+naming modules (``python -m tests.support.mutate flask_pat/rights.py``) runs only theirs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +26,6 @@ SCOPE = {
     "flask_pat/signin/lookup.py": [
         "flask_pat.signin.lookup.x_authenticate__mutmut_*",
         "flask_pat.signin.lookup.x_allowed__mutmut_*",
-        "flask_pat.signin.lookup.x__lookup__mutmut_*",
     ],
     "flask_pat/signin/csrf.py": ["flask_pat.signin.csrf.*"],
     "flask_pat/rights.py": ["flask_pat.rights.*"],
@@ -39,15 +40,24 @@ KILLED = {1, 3, 24, -24, 36, 152, 255, 37}
 SURVIVED = {0}
 
 
-def run() -> int:
+def run(modules: list[str]) -> int:
     environment = {
         key: value
         for key, value in os.environ.items()
         if key not in ("PAT_TEST_DATABASE_URLS", "CI", "PYTEST_ADDOPTS")
     }
-    names = [pattern for patterns in SCOPE.values() for pattern in patterns]
+    unknown = sorted(set(modules) - set(SCOPE))
+    if unknown:
+        print(f"not in scope: {' '.join(unknown)} (in scope: {' '.join(SCOPE)})")
+        return 2
+    names = [pattern for path in modules or SCOPE for pattern in SCOPE[path]]
     command = [str(BIN / "mutmut"), "run", "--max-children", str(os.cpu_count() or 2), *names]
-    return subprocess.run(command, cwd=ROOT, env=environment).returncode
+    started, load = time.monotonic(), os.getloadavg()[0]
+    code = subprocess.run(command, cwd=ROOT, env=environment).returncode
+    minutes = (time.monotonic() - started) / 60
+    after = os.getloadavg()[0]
+    print(f"\n{minutes:.1f} minutes; load average {load:.1f} at the start, {after:.1f} at the end")
+    return code
 
 
 def report() -> tuple[float, list[str]]:
@@ -85,7 +95,7 @@ def report() -> tuple[float, list[str]]:
 
 def main() -> int:
     if "--report" not in sys.argv:
-        code = run()
+        code = run([argument for argument in sys.argv[1:] if not argument.startswith("-")])
         if code not in (0, 1):
             return code
     report()
