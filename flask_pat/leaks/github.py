@@ -126,6 +126,8 @@ class KeyRing:
         self._keys: dict[str, ec.EllipticCurvePublicKey] = {}
         self._fetched_at: float | None = None
         self._attempts: deque[float] = deque()
+        #: When the operator was last told that fetches hit their limit.
+        self._limit_told_at: float | None = None
         self._lock = threading.Lock()
 
     def key(self, key_id: str) -> ec.EllipticCurvePublicKey:
@@ -149,7 +151,14 @@ class KeyRing:
         while self._attempts and now - self._attempts[0] >= FETCH_WINDOW:
             self._attempts.popleft()
         if len(self._attempts) >= MAX_FETCHES:
-            raise KeysUnavailable("the keys were fetched too often in the last minute")
+            error = KeysUnavailable("the keys were fetched too often in the last minute")
+            # Said once a window: a stream of made-up key ids must not flood the log.
+            if self._limit_told_at is None or now - self._limit_told_at >= FETCH_WINDOW:
+                self._limit_told_at = now
+                logger.warning(
+                    "flask-pat: the leak reports' signing keys are unavailable: %s", error
+                )
+            raise error
         self._attempts.append(now)
         try:
             keys = parse_keys(self._fetch(self.url))

@@ -302,7 +302,12 @@ def test_header_names_are_case_insensitive(
 
 
 def test_an_unknown_key_id_fetches_the_rotated_keys_but_never_more_than_5_times_a_minute(
-    app: Flask, user: Any, make_token: Any, key: Key, keys_server: KeysServer
+    app: Flask,
+    user: Any,
+    make_token: Any,
+    key: Key,
+    keys_server: KeysServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = app.test_client()
     first_id, first = make_token(user, "first")
@@ -333,6 +338,12 @@ def test_an_unknown_key_id_fetches_the_rotated_keys_but_never_more_than_5_times_
     assert keys_server.fetches == github.MAX_FETCHES
     assert statuses[: github.MAX_FETCHES - 2] == [400] * (github.MAX_FETCHES - 2)
     assert set(statuses[github.MAX_FETCHES - 2 :]) == {503}
+    # The operator learns why once, not once per refused report.
+    warned = [r.getMessage() for r in caplog.records if "fetched too often" in r.getMessage()]
+    assert warned == [
+        "flask-pat: the leak reports' signing keys are unavailable:"
+        " the keys were fetched too often in the last minute"
+    ]
     # A known key still works meanwhile: no fetch needed.
     _, fourth = make_token(user, "fourth")
     body, headers = signed(report_of(fourth), rotated)
