@@ -157,6 +157,21 @@ def sign_in(page: Any, password: str | None = None) -> None:
     expect(page.get_by_role("button", name="New token")).to_be_enabled()
 
 
+def resize(page: Any, viewport: dict[str, int]) -> None:
+    """Set ``page``'s viewport, and wait the frames in which the page follows the new width
+    (its ResizeObserver lays the table out as cards or columns before anything is painted:
+    what is measured is what a person sees)."""
+    page.set_viewport_size(viewport)
+    next_frames(page)
+
+
+def next_frames(page: Any) -> None:
+    """Wait until ``page`` has drawn two more frames (what its ResizeObservers did is done)."""
+    page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
 def open_tokens_page(page: Any) -> None:
     """Open the tokens page (signed in already) and wait for the list."""
     page.goto(PAGE_PATH)

@@ -15,7 +15,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from playwright.sync_api import expect
 
-from .helpers import PAGE_PATH, LiveApp, row, serve_example_app, wait_for_list
+from .helpers import PAGE_PATH, LiveApp, resize, row, serve_example_app, wait_for_list
 from .test_wcag22 import LOCALES, WIDTHS, _, _n, _no_sideways_scroll, _on_screen, _open
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def test_descriptions_are_written_shown_edited_and_searched(
         )
         dialog = page.locator("[data-pat=edit-dialog]")
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             edit.click()
             expect(dialog).to_be_visible()
             _on_screen(dialog.locator("[data-pat=edit-save]"), width, f"{lang} {width} edit")
@@ -62,7 +62,7 @@ def test_descriptions_are_written_shown_edited_and_searched(
             # A screen reader hears the description with the row: its header's description.
             header = page.get_by_role("rowheader", name="Deploy bot", exact=True)
             expect(header).to_have_accessible_description("Pushes releases from CI")
-        page.set_viewport_size({"width": 1280, "height": 760})
+        resize(page, {"width": 1280, "height": 760})
         page.locator("[data-pat=search]").fill("")
         expect(page.locator("tbody tr.pat-row")).to_have_count(2)
         edit.click()

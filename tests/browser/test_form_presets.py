@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from .helpers import PAGE_PATH, LiveApp, wait_for_list
+from .helpers import PAGE_PATH, LiveApp, resize, wait_for_list
 from .test_wcag22 import (
     LOCALES,
     WIDTHS,
@@ -47,7 +47,7 @@ def test_presets_and_a_custom_date(
         # The default (30 days) shows as the pressed preset.
         expect(presets.nth(1)).to_have_attribute("aria-pressed", "true")
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             _no_sideways_scroll(page, width, f"{lang} {width} px form")
             _targets_are_24_px(page, f"{lang} {width} px form")
 

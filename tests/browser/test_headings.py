@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import LiveApp
+from .helpers import LiveApp, resize
 from .test_wcag22 import LOCALES, _, _no_sideways_scroll, _on_screen, _open
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_headings_stay_on_one_line_in_a_host_layout(
         for index in range(actions.count()):
             _on_screen(actions.nth(index), 1280, f"{lang} row button {index}")
         for width in (320, 375):
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             expect(page.locator(".pat-card").first).to_contain_class("pat-cards")
             _no_sideways_scroll(page, width, f"{lang} {width} px")
         opened.problems.check()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import LiveApp, open_tokens_page, row
+from .helpers import LiveApp, open_tokens_page, resize, row
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_every_width(page: Any, live: LiveApp) -> None:
     page.get_by_label("Integration", exact=True).select_option(label="GPT-5 mini")
 
     for label, viewport in SIZES:
-        page.set_viewport_size(viewport)
+        resize(page, viewport)
         page.evaluate("window.scrollTo(0, 0)")
         width = viewport["width"]
         expect(
@@ -105,7 +105,7 @@ def test_table_on_wide_screens_cards_on_narrow_ones(page: Any, live: LiveApp) ->
     headers = page.locator("thead th.pat-col-value")
     expect(headers).to_be_visible()  # 1280: a table with its column headers
 
-    page.set_viewport_size({"width": 375, "height": 740})
+    resize(page, {"width": 375, "height": 740})
     # A card: the labels of its values are shown, the buttons say what they do.
     card = row(page, "CI deploy")
     expect(card.locator(".pat-cell-created .pat-cell-label")).to_have_text("Created")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PAGE_PATH, LiveApp, row
+from .helpers import PAGE_PATH, LiveApp, resize, row
 from .test_wcag22 import LOCALES, WIDTHS, _, _n, _no_sideways_scroll, _on_screen, _open
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def test_revoke_all_asks_for_the_phrase_then_revokes_every_live_token(
         expect(button).to_have_text(_(lang, "Revoke all"))
         dialog = page.locator("[data-pat=revoke-all-dialog]")
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             button.click()
             expect(dialog).to_be_visible()
             expect(dialog.locator("[data-pat=dismiss]")).to_be_focused()
@@ -114,7 +114,7 @@ def test_an_admin_revokes_all_of_one_users_tokens(
         expect(button).to_have_text(label)
         dialog = page.locator("[data-pat=user-revoke-all-dialog]")
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             _on_screen(button, width, f"{lang} {width} px")
             button.click()
             expect(dialog.locator("[data-pat=dismiss]")).to_be_focused()

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PAGE_PATH, LiveApp, names, open_tokens_page, row, shown, wait_for_list
+from .helpers import PAGE_PATH, LiveApp, names, open_tokens_page, resize, row, shown, wait_for_list
 
 pytestmark = pytest.mark.browser
 
@@ -336,7 +336,7 @@ def test_history_pages(page: Any, live: LiveApp) -> None:
 def test_notification_can_be_dismissed_and_covers_no_control(page: Any, live: LiveApp) -> None:
     for number in range(12):
         live.add_token(f"token {number:02d}")
-    page.set_viewport_size({"width": 1280, "height": 600})
+    resize(page, {"width": 1280, "height": 600})
     open_tokens_page(page)
     row(page, "token 11").get_by_role("button", name="Revoke").click()
     page.get_by_role("dialog", name="Revoke token?").get_by_role(

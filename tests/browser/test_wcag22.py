@@ -15,7 +15,7 @@ from babel.support import Translations
 from playwright.sync_api import expect
 
 from .conftest import REPORT_CSP_VIOLATIONS, PageProblems
-from .helpers import PAGE_PATH, LiveApp, row, serve_example_app, wait_for_list
+from .helpers import PAGE_PATH, LiveApp, next_frames, resize, row, serve_example_app, wait_for_list
 from .test_host import add_host_layout
 
 pytestmark = pytest.mark.browser
@@ -98,11 +98,8 @@ def _on_screen(locator: Any, width: int, what: str) -> None:
 
 
 def _no_sideways_scroll(page: Any, width: int, what: str) -> None:
-    # As a person sees it: after the frames in which the page follows the new width (its
-    # ResizeObserver switches the table to cards).
-    page.evaluate(
-        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
-    )
+    # As a person sees it: after the frames in which the page follows what changed.
+    next_frames(page)
     scroll = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         """(w) => [...document.querySelectorAll("body *")]
@@ -124,7 +121,7 @@ def test_dialogs_toast_and_history_fit_a_phone(
     try:
         page.locator("[data-pat=integration]").select_option(index=1)
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             what = f"{lang} {width} px"
 
             # The preview panel's Close button, whole and on screen.
@@ -200,18 +197,18 @@ def test_admin_page_says_its_language_and_looks_like_the_tokens_page(
         owner = page.locator("[data-pat=owner-list] button")
         expect(owner).to_have_count(1)
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             _on_screen(owner, width, f"admin {lang} {width} px owner")
             _no_sideways_scroll(page, width, f"admin {lang} {width} px owners")
             _targets_are_24_px(page, f"admin {lang} {width} px owners")
-        page.set_viewport_size({"width": 1280, "height": 760})
+        resize(page, {"width": 1280, "height": 760})
         search.fill("")
         expect(page.locator(".pat-admin-name")).to_have_count(2)
         # Sort marks are icons, as on the tokens page, not text.
         for button in page.locator("thead button").all():
             expect(button.locator("svg")).to_have_count(1)
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             _no_sideways_scroll(page, width, f"admin {lang} {width} px")
             _targets_are_24_px(page, f"admin {lang} {width} px")
             # An email is never broken at its dot ("demo@example/.com").
@@ -444,7 +441,7 @@ def test_polish(
     page = opened.page
     try:
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             what = f"{lang} {width} px"
             # Words break with hyphens in the page's language.
             hyphens = page.locator(".pat-lead").evaluate("(e) => getComputedStyle(e).hyphens")
@@ -464,7 +461,7 @@ def test_polish(
                     assert lines == 1, f"{what}: {selector} wraps over {lines} lines"
 
         # No "Expires on" date beside the error for that value.
-        page.set_viewport_size({"width": 1280, "height": 760})
+        resize(page, {"width": 1280, "height": 760})
         page.locator("[data-pat=new]").click()
         form = page.locator("[data-pat=form-dialog]")
         form.locator("#pat-unit").select_option("days")
@@ -520,7 +517,7 @@ def test_the_admin_total_past_ten_thousand_reads_as_a_bound(
         expect(page.locator("[data-pat=last]")).to_be_disabled()
         expect(page.locator("[data-pat=next]")).to_be_enabled()
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 760})
+            resize(page, {"width": width, "height": 760})
             _on_screen(range_, width, f"{lang} {width} px range")
         opened.problems.check()
     finally:
